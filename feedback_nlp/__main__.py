@@ -1,0 +1,5 @@
+import sys
+
+from feedback_nlp.cli import main
+
+sys.exit(main())

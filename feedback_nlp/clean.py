@@ -1,0 +1,562 @@
+"""French text cleaning: small pure ``str -> str`` functions composed by :func:`clean_text`.
+
+Each normaliser does one thing and is tested alone (textacy's habit). None of them
+removes words: negations and intensifiers (*ne, pas, sans, plus, jamais, mais, très,
+trop*) carry sentiment, so stop words are applied later, to theme keywords only.
+
+>>> clean_text("Livraison trooop lente !!!!! Contactez moi : jean.dupont@mail.fr / 06 12 34 56 78")
+'Livraison trop lente !!! Contactez moi : <EMAIL> / <TEL>'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+import pandas as pd
+
+#: Placeholders that replace personal data. They survive a second cleaning unchanged.
+PII_PLACEHOLDERS = (
+    "<EMAIL>",
+    "<TEL>",
+    "<IBAN>",
+    "<CARTE>",
+    "<URL>",
+    "<NUM_COMMANDE>",
+    "<ADRESSE>",
+    "<NUMERO>",
+)
+
+# ----------------------------------------------------------------------- encoding
+
+_MOJIBAKE_HINT = re.compile("[ÃÂâ€™œ�ðÅ]|Ã.|â€")
+
+
+def fix_mojibake(text: str) -> str:
+    """Repair UTF-8 read as cp1252/latin-1 (``Ã©`` -> ``é``, ``â€™`` -> ``’``).
+
+    ftfy is only called when a telltale character is present: it is the slow part of
+    cleaning and most texts are fine.
+    """
+    if not _MOJIBAKE_HINT.search(text):
+        return text
+    import ftfy
+
+    return ftfy.fix_text(
+        text,
+        unescape_html=False,
+        uncurl_quotes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        normalization="NFC",
+    )
+
+
+_HTML_TAG = re.compile(
+    r"<!--.*?-->|<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|"
+    r"</?\s*(?:a|abbr|b|br|div|em|font|h[1-6]|i|img|li|ol|p|span|strong|table|tbody|thead|"
+    r"td|tr|th|u|ul|sup|sub|small|big|center|hr|code|pre|blockquote|section|article|header|"
+    r"footer|main|nav|title|html|body|head|meta|link|iframe|input|form|label|button|svg|"
+    r"path|s|strike|del|ins|mark|q|cite|dl|dt|dd|figure|figcaption|caption|col|colgroup|"
+    r"tfoot|wbr|o:p)\b[^<>]*/?\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
+_BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/li|/tr|/h[1-6])\b[^<>]*>", re.IGNORECASE)
+
+
+def strip_html(text: str) -> str:
+    """Remove HTML tags and decode entities (``&eacute;`` -> ``é``); block tags become spaces.
+
+    Only real HTML tag names are removed, so ``<EMAIL>``-style placeholders and a
+    literal ``a < b > c`` are left alone.
+    """
+    if "<" not in text and "&" not in text:
+        return text
+    if "<" in text:
+        text = _BLOCK_TAG.sub(" ", text)
+        text = _HTML_TAG.sub("", text)
+    if "&" in text:
+        # html.unescape("&lt;EMAIL&gt;") would create a tag-like string: fine, it is text.
+        text = html.unescape(text)
+    return text
+
+
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"  # control characters (keep \t \n \r)
+    "\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def normalize_unicode(text: str) -> str:
+    """NFC composition, and removal of control, zero-width and bidi-override characters."""
+    text = _INVISIBLE.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2039": '"',
+        "\u203a": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+        "\u2007": " ",
+        "\u3000": " ",
+    }
+)
+
+
+def normalize_punctuation(text: str) -> str:
+    """Typographic apostrophes and quotes to ASCII (``j’ai`` -> ``j'ai``, ``« »`` -> ``"``)."""
+    if text.isascii():
+        return text
+    return text.translate(_QUOTES)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_whitespace(text: str) -> str:
+    """Collapse runs of whitespace (including newlines) to one space; strip the ends."""
+    return _SPACES.sub(" ", text).strip()
+
+
+_ELONGATED_LETTER = re.compile(r"([^\W\d_])\1{2,}")
+_REPEATED_PUNCT = re.compile(r"([!?.])\1{3,}")
+
+
+def reduce_elongations(text: str) -> str:
+    """``trooop`` -> ``trop``, ``géniaaaal`` -> ``génial``, ``!!!!!`` -> ``!!!``.
+
+    A letter repeated three times or more is written once (no French word triples a
+    letter); punctuation keeps three marks, which still says "intense".
+    """
+    text = _ELONGATED_LETTER.sub(r"\1", text)
+    return _REPEATED_PUNCT.sub(r"\1\1\1", text)
+
+
+# ----------------------------------------------------------------------- SMS
+
+_SMS = {
+    "tjrs": "toujours",
+    "tjs": "toujours",
+    "pb": "problème",
+    "pbs": "problèmes",
+    "pbm": "problème",
+    "bcp": "beaucoup",
+    "bcq": "beaucoup",
+    "svp": "s'il vous plaît",
+    "stp": "s'il te plaît",
+    "rdv": "rendez-vous",
+    "qd": "quand",
+    "pk": "pourquoi",
+    "pq": "pourquoi",
+    "pcq": "parce que",
+    "pcke": "parce que",
+    "jms": "jamais",
+    "dsl": "désolé",
+    "ds": "dans",
+    "avc": "avec",
+    "ac": "avec",
+    "pr": "pour",
+    "ke": "que",
+    "koi": "quoi",
+    "mtn": "maintenant",
+    "mnt": "maintenant",
+    "auj": "aujourd'hui",
+    "ajd": "aujourd'hui",
+    "jsp": "je ne sais pas",
+    "chui": "je suis",
+    "jsuis": "je suis",
+    "tkt": "t'inquiète",
+    "nn": "non",
+    "slt": "salut",
+    "cc": "coucou",
+    "msg": "message",
+    "tel": "téléphone",
+    "tél": "téléphone",
+    "sav": "SAV",
+    "cdt": "cordialement",
+    "cdlt": "cordialement",
+    "tt": "tout",
+    "tte": "toute",
+    "ts": "tous",
+    "tres": "très",
+    "trés": "très",
+    "ya": "il y a",
+    "yavait": "il y avait",
+    "g": "j'ai",
+    "c": "c'est",
+    "ct": "c'était",
+    "jamai": "jamais",
+}
+_SMS_WORD = re.compile(r"(?<![\w'<])(" + "|".join(sorted(_SMS, key=len, reverse=True)) + r")(?![\w'>])", re.IGNORECASE)
+
+
+def expand_sms(text: str) -> str:
+    """Common French SMS abbreviations to words (``pb`` -> ``problème``, ``tjrs`` -> ``toujours``).
+
+    Only whole words are replaced, and single letters only where the abbreviation is
+    unambiguous in reviews (``c nul`` -> ``c'est nul``; ``g`` -> ``j'ai``).
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(1)
+        low = word.lower()
+        if low in ("c", "g") and not _single_letter_ok(match):
+            return word
+        return _SMS[low]
+
+    return _SMS_WORD.sub(replace, text)
+
+
+def _single_letter_ok(match: re.Match[str]) -> bool:
+    # "c nul", "g reçu": a lone c/g followed by a word, not "vitamine C" or "point c.".
+    text = match.string
+    before = text[: match.start()].rstrip()
+    after = text[match.end() :]
+    return (not before or not before[-1].isupper()) and bool(re.match(r" [a-zàâçéèêëîïôûùüÿœ]", after))
+
+
+# ----------------------------------------------------------------------- PII
+
+_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}")
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']+|\b[\w-]+\.(?:fr|com|net|org|eu|io|be|ch)/[^\s<>\"']*",
+    re.IGNORECASE,
+)
+_IBAN = re.compile(
+    r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?\b", re.IGNORECASE
+)
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    r"(?:\+|00)\s?33\s?(?:\(0\)\s?)?[1-9](?:[\s.\-]?\d{2}){4}"  # +33 6 12 34 56 78
+    r"|(?:\+|00)\s?(?:32|41|352|262|590|594|596|687|689)\s?(?:\(0\)\s?)?\d(?:[\s.\-]?\d{1,3}){3,5}"
+    r"|0[1-9](?:[\s.\-/]?\d{2}){4}"  # 06 12 34 56 78, 06.12.34.56.78, 0612345678
+    r"|0[1-9]\d{2}(?:[\s.\-]?\d{2}){3}"  # 0612 34 56 78
+    r"|0[1-9]\s?\d{2}\s?\d{3}\s?\d{3}"  # 06 12 345 678
+    r")(?!\w)"
+)
+_CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])")
+_ORDER = re.compile(
+    r"(?P<label>\b(?:commandes?|cdes?|cmde?s?|dossiers?|tickets?|r[ée]f(?:[ée]rences?)?\.?|"
+    r"factures?|contrats?|sinistres?|colis|suivi|num[ée]ros?|clients?|adh[ée]rents?|"
+    r"sociétaires?|souscripteurs?|polices?|immatriculation)"
+    r"(?:\s*(?:n°|no\.?|n\.|num\.?|numéro|nº|#|:|de suivi|client))*\s*:?\s*|(?:n°|nº|#)\s*)"
+    r"(?P<num>(?=[A-Z0-9/_-]*\d)[A-Z0-9][A-Z0-9/_-]{3,})\b",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(
+    r"\b\d{1,4}\s?(?:bis|ter|b)?,?\s+(?:rue|avenue|av\.?|boulevard|bd|bld|allée|allee|impasse|"
+    r"place|chemin|route|rte|quai|cours|square|passage|lotissement|lot\.?|résidence|residence|"
+    r"hameau|lieu-dit|voie|sentier|faubourg|fg|esplanade|parvis|promenade|rond-point|cité|"
+    r"cite|villa|clos)\b(?:\s+(?:de la|de l'|du|des|de|d'|la|le|les|l'))?"
+    r"(?:\s*[A-ZÀ-Ýa-zà-ÿ'’-]+){1,4}"
+    r"(?:,?\s*\d{5}(?:\s+[A-ZÀ-Ý][\wÀ-ÿ'-]+(?:[ -][A-ZÀ-Ý][\wÀ-ÿ'-]+)*)?)?",
+)
+_LONG_DIGITS = re.compile(r"(?<![\w<])\d(?:[ .-]?\d){8,}(?![\w>])")
+
+
+def luhn_valid(number: str) -> bool:
+    """True when the digits of ``number`` pass the Luhn checksum (payment cards)."""
+    digits = [int(c) for c in number if c.isdigit()]
+    if len(digits) < 13:
+        return False
+    total = 0
+    for idx, digit in enumerate(reversed(digits)):
+        if idx % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def mask_emails(text: str) -> str:
+    return _EMAIL.sub("<EMAIL>", text) if "@" in text else text
+
+
+def mask_urls(text: str) -> str:
+    return _URL.sub("<URL>", text)
+
+
+def mask_ibans(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        compact = re.sub(r"[ -]", "", match.group(0))
+        # An IBAN mixes 2 letters, 2 check digits and a long, mostly numeric body.
+        if len(compact) < 14 or sum(c.isdigit() for c in compact) < 10:
+            return match.group(0)
+        return "<IBAN>"
+
+    return _IBAN.sub(replace, text)
+
+
+def mask_cards(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        return "<CARTE>" if luhn_valid(match.group(0)) else match.group(0)
+
+    return _CARD.sub(replace, text)
+
+
+def mask_phones(text: str) -> str:
+    return _PHONE.sub("<TEL>", text)
+
+
+def mask_order_numbers(text: str) -> str:
+    return _ORDER.sub(lambda m: m.group("label") + "<NUM_COMMANDE>", text)
+
+
+def mask_addresses(text: str) -> str:
+    return _ADDRESS.sub("<ADRESSE>", text)
+
+
+def mask_long_numbers(text: str) -> str:
+    """Any remaining run of 9+ digits (SIRET, account or customer numbers)."""
+    return _LONG_DIGITS.sub("<NUMERO>", text)
+
+
+def mask_pii(text: str) -> str:
+    """Replace French personal data with placeholders.
+
+    Order matters: e-mails and URLs first (they contain digits and dots), then IBANs and
+    cards (long digit runs, the card checked with Luhn), phones, order/ticket numbers,
+    postal addresses and finally any leftover 9+ digit run.
+
+    >>> mask_pii("Appelez le +33 6 12 34 56 78 ou écrivez à a.b@exemple.fr, commande n° 4567890")
+    'Appelez le <TEL> ou écrivez à <EMAIL>, commande n° <NUM_COMMANDE>'
+    """
+    text = mask_emails(text)
+    text = mask_urls(text)
+    if not any(c.isdigit() for c in text):
+        return text
+    text = mask_ibans(text)
+    text = mask_cards(text)
+    text = mask_phones(text)
+    text = mask_order_numbers(text)
+    text = mask_addresses(text)
+    return mask_long_numbers(text)
+
+
+# ----------------------------------------------------------------------- composition
+
+Normalizer = Callable[[str], str]
+
+#: The normalisers :func:`clean_text` applies, in order.
+DEFAULT_STEPS: tuple[Normalizer, ...] = (
+    normalize_unicode,
+    fix_mojibake,
+    strip_html,
+    normalize_unicode,  # entities may decode to invisible characters
+    normalize_punctuation,
+    mask_pii,
+    reduce_elongations,
+    expand_sms,
+    normalize_whitespace,
+)
+
+
+def clean_text(text: object, steps: Iterable[Normalizer] = DEFAULT_STEPS) -> str:
+    """Apply every normaliser in ``steps`` to ``text`` (``None``/NaN give ``""``)."""
+    if not isinstance(text, str):
+        if text is None or (isinstance(text, float) and text != text):
+            return ""
+        text = str(text)
+    for step in steps:
+        text = step(text)
+    return text
+
+
+def clean_series(texts: pd.Series | Iterable[object], steps: Iterable[Normalizer] = DEFAULT_STEPS) -> pd.Series:
+    """Vectorised :func:`clean_text`; identical texts are cleaned once (exports repeat a lot).
+
+    The index of a Series input is kept.
+    """
+    steps = tuple(steps)
+    series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+    cache: dict[object, str] = {}
+    out = []
+    for value in series.tolist():
+        key = value if isinstance(value, str) else repr(value)
+        cleaned = cache.get(key)
+        if cleaned is None:
+            cleaned = clean_text(value, steps)
+            cache[key] = cleaned
+        out.append(cleaned)
+    return pd.Series(out, index=series.index, dtype=object, name=series.name)
+
+
+# ----------------------------------------------------------------------- flags
+
+NOISE_ANSWERS = frozenset(
+    {
+        "ras",
+        "r.a.s",
+        "rien",
+        "rien a dire",
+        "rien à dire",
+        "rien a signaler",
+        "rien à signaler",
+        "rien de special",
+        "rien de spécial",
+        "rien de plus",
+        "rien a ajouter",
+        "rien à ajouter",
+        "neant",
+        "néant",
+        "aucun",
+        "aucune",
+        "aucun commentaire",
+        "pas de commentaire",
+        "sans commentaire",
+        "sans avis",
+        "pas d'avis",
+        "n/a",
+        "na",
+        "nc",
+        "nr",
+        "n.a",
+        "none",
+        "null",
+        "nan",
+        "nil",
+        "ok",
+        "okay",
+        "oui",
+        "non",
+        "x",
+        "xx",
+        "xxx",
+        "test",
+        "je ne sais pas",
+        "ne sais pas",
+        "nsp",
+        "idem",
+        "voir ci-dessus",
+        "cf ci-dessus",
+        "no comment",
+        "nothing",
+    }
+)
+_NOISE_STRIP = re.compile(r"[\s.!?,;:…\-_/\\*'\"()]+")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+def is_emoji_only(text: str) -> bool:
+    """True when ``text`` has emoji/symbols but no letter or digit (``"😡😡"``, ``"👍 !"``)."""
+    stripped = text.strip()
+    if not stripped or _HAS_LETTER.search(stripped) or any(c.isdigit() for c in stripped):
+        return False
+    return any(unicodedata.category(c) in ("So", "Sk", "Cs") or ord(c) > 0x2100 for c in stripped)
+
+
+def noise_reason(text: str) -> str | None:
+    """Why a cleaned answer carries no information, or ``None`` when it does.
+
+    Returns ``"empty"``, ``"emoji_only"``, ``"no_letters"`` or ``"non_informative"``
+    (``RAS``, ``néant``, ``N/A``, ``ok``...). Short real opinions such as ``"Parfait"``
+    or ``"nul"`` are informative.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return "empty"
+    if is_emoji_only(stripped):
+        return "emoji_only"
+    if not _HAS_LETTER.search(stripped):
+        return "no_letters"
+    key = _NOISE_STRIP.sub(" ", stripped.casefold()).strip()
+    if key in NOISE_ANSWERS or key.replace(" ", "") in NOISE_ANSWERS:
+        return "non_informative"
+    if stripped in PII_PLACEHOLDERS:
+        return "non_informative"
+    return None
+
+
+_WORD = re.compile(r"[a-zàâäçéèêëîïôöûùüÿœæ]+(?:'[a-zàâäçéèêëîïôöûùüÿœæ]+)?")
+_FRENCH_WORDS = frozenset(
+    "le la les de des du un une et est à au aux en pour que qui pas ne très trop avec sur "
+    "mais je j'ai il elle nous vous ils on ce cette ces mon ma mes son sa ses votre vos leur "
+    "été être avoir fait plus bien tout tous rien sans jamais dans par se sont était c'est "
+    "n'est qu'il j'avais d'un d'une l'on ça cela car donc aussi encore merci bonjour "
+    "commande livraison service client produit prix rapide délai colis reçu satisfait "
+    "déçu problème toujours depuis après avant même chez".split()
+)
+_OTHER_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        "the and is was it to of i you my with for this that very not but have has had "
+        "they we are be been will would your our their from at as an on or so good great "
+        "service delivery order product customer recommend fast thank thanks".split()
+    ),
+    "es": frozenset(
+        "el los las y es una por para con muy pero del al lo se su sus fue como más "
+        "está bien gracias todo nada ya hotel habitación buena excelente".split()
+    ),
+    "de": frozenset(
+        "der die das und ist nicht ich sie es mit für auf ein eine sehr aber war wir "
+        "auch zu den dem von gut schnell danke alles".split()
+    ),
+    "it": frozenset(
+        "il lo gli e è di che non per con una sono molto ma della del alla ho ottimo "
+        "grazie tutto bene servizio".split()
+    ),
+    "nl": frozenset(
+        "de het een en is niet ik met voor op zeer maar was wij ook van goed snel "
+        "bedankt alles".split()
+    ),
+}
+
+
+def detect_language(text: str) -> str:
+    """Cheap language guess from function words: ``"fr"``, ``"en"``, ``"es"``... or ``"unknown"``.
+
+    Short texts (fewer than four words) are ``"unknown"``: "Top", "Parfait" and "OK
+    merci" must not be flagged as foreign.
+    """
+    words = _WORD.findall(text.casefold())
+    if len(words) < 4:
+        return "unknown"
+    french = sum(w in _FRENCH_WORDS for w in words)
+    best_lang, best = "unknown", 0
+    for lang, vocabulary in _OTHER_WORDS.items():
+        hits = sum(w in vocabulary for w in words)
+        if hits > best:
+            best_lang, best = lang, hits
+    if french >= max(1, best):
+        return "fr"
+    if best >= 2 and best >= 0.15 * len(words):
+        return best_lang
+    return "unknown"
+
+
+def text_status(clean: str, *, check_language: bool = True) -> tuple[str, str]:
+    """``(status, detail)`` of a cleaned text: ``ok``, ``empty``, ``noise`` or ``not_french``."""
+    reason = noise_reason(clean)
+    if reason == "empty":
+        return "empty", "empty answer"
+    if reason is not None:
+        return "noise", reason
+    if check_language:
+        lang = detect_language(clean)
+        if lang not in ("fr", "unknown"):
+            return "not_french", f"language looks like {lang!r}"
+    return "ok", ""

@@ -1,0 +1,144 @@
+"""One frozen configuration object, passed down explicitly (no global state).
+
+Load it from TOML with :func:`AnalysisConfig.from_toml`; every field has a default that
+works. Example file::
+
+    seed = 42
+    lang = "fr"
+    score_scale = "nps"          # "nps" (0-10) or "stars" (1-5, NPS classes as a proxy)
+    max_text_chars = 5000
+
+    [themes]
+    min_theme_size = 15
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from feedback_nlp.errors import ConfigError
+
+ScoreScale = Literal["nps", "stars"]
+
+
+@dataclass(frozen=True)
+class ThemeConfig:
+    """Theme-model settings (see :mod:`feedback_nlp.topics`)."""
+
+    enabled: bool = True
+    embedding: str = "default"  # "default" (shipped), "spacy", or a local sentence-transformers dir
+    taxonomy: str | None = None  # path to a TOML taxonomy; None = the shipped French CX taxonomy
+    min_theme_size: int | None = None  # None = scaled to the corpus
+    max_themes: int = 30
+    fit_sample: int = 20_000  # fit on at most this many opinion units, assign the rest
+    max_unassigned: float = 0.15
+
+
+@dataclass(frozen=True)
+class DriverConfig:
+    """Driver-analysis settings (see :mod:`feedback_nlp.drivers`)."""
+
+    min_support: int = 30  # themes with fewer mentioners are flagged, never ranked first
+    n_bootstrap: int = 500
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Settings for :func:`feedback_nlp.analyze`.
+
+    Parameters
+    ----------
+    seed
+        Seed for every random step (UMAP, HDBSCAN sampling, bootstrap).
+    lang
+        Language of the report labels: ``"fr"`` (default) or ``"en"``.
+    score_scale
+        ``"nps"`` for a 0-10 recommendation score, ``"stars"`` for a 1-5 rating. With
+        ``"stars"`` NPS classes come from the explicit proxy 5 = promoter, 4 = passive,
+        1-3 = detractor and every NPS figure is labelled as a proxy.
+    max_text_chars
+        Longer texts are truncated for NLP (the full text stays in the output).
+    keep_raw_text
+        Keep the unmasked original text in outputs. Off by default: PII is masked.
+    sentiment_model
+        Directory of a sentiment model; ``None`` uses the shipped model.
+    """
+
+    seed: int = 42
+    lang: str = "fr"
+    score_scale: ScoreScale = "nps"
+    max_text_chars: int = 5000
+    keep_raw_text: bool = False
+    check_language: bool = True
+    sentiment: bool = True
+    sentiment_model: str | None = None
+    batch_size: int = 4096
+    n_jobs: int = 1
+    themes: ThemeConfig = field(default_factory=ThemeConfig)
+    drivers: DriverConfig = field(default_factory=DriverConfig)
+
+    def __post_init__(self) -> None:
+        if self.score_scale not in ("nps", "stars"):
+            raise ConfigError(
+                f"score_scale={self.score_scale!r} is not supported.",
+                fix='use "nps" (0-10 score) or "stars" (1-5 rating, NPS as a proxy).',
+            )
+        if self.lang not in ("fr", "en"):
+            raise ConfigError(f"lang={self.lang!r} is not supported.", fix='use "fr" or "en".')
+        if self.max_text_chars < 20:
+            raise ConfigError("max_text_chars must be at least 20.", fix="raise max_text_chars.")
+
+    def replace(self, **changes: Any) -> AnalysisConfig:
+        """Return a copy with ``changes`` applied (nested sections accept dicts)."""
+        current = dataclasses.asdict(self)
+        for key, value in changes.items():
+            if key in ("themes", "drivers") and isinstance(value, dict):
+                current[key].update(value)
+            else:
+                current[key] = value
+        return AnalysisConfig.from_dict(current)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> AnalysisConfig:
+        """Build a config from plain values, rejecting unknown keys with a clear error."""
+        values = dict(values)
+        nested: dict[str, Any] = {}
+        for key, section in (("themes", ThemeConfig), ("drivers", DriverConfig)):
+            raw = values.pop(key, None) or {}
+            if isinstance(raw, section):
+                nested[key] = raw
+                continue
+            _check_keys(raw, section, f"[{key}]")
+            nested[key] = section(**raw)
+        _check_keys(values, cls, "top level")
+        return cls(**values, **nested)
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> AnalysisConfig:
+        """Read a TOML configuration file."""
+        path = Path(path)
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"Configuration file {path} does not exist.") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Configuration file {path} is not valid TOML: {exc}.") from None
+        return cls.from_dict(values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _check_keys(values: dict[str, Any], klass: type, where: str) -> None:
+    allowed = {f.name for f in dataclasses.fields(klass)}
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"Unknown configuration key(s) {', '.join(unknown)} at {where}.",
+            fix=f"allowed keys: {', '.join(sorted(allowed))}.",
+        )

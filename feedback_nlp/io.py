@@ -1,0 +1,627 @@
+"""Reading exports from survey tools and CRMs, and writing tables safely.
+
+:func:`read_feedback` is the one way data comes in. It accepts a path (CSV with its
+delimiter sniffed, XLSX, Parquet, JSON Lines) or a DataFrame, maps the user's column
+names to canonical ones and adds a stable ``row_id``. It never drops a row: what is
+wrong with a row becomes a status later in the pipeline, what is wrong with the file
+becomes a :class:`~feedback_nlp.errors.FeedbackError` that names the file and the fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import os
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from feedback_nlp.errors import (
+    ColumnNotFoundError,
+    EmptyInputError,
+    EncodingError,
+    InputFileError,
+    OutputError,
+)
+
+#: Canonical column names, in output order, for the roles a user can map.
+ROLES = ("text", "score", "date", "id", "segment", "channel", "stage", "csat", "ces")
+
+#: Names we try, in order, when the user does not say which column holds the text.
+TEXT_COLUMN_GUESSES = (
+    "comment",
+    "commentaire",
+    "commentaires",
+    "verbatim",
+    "avis",
+    "texte",
+    "text",
+    "review",
+    "message",
+    "reponse",
+    "réponse",
+    "feedback",
+)
+
+_DELIMITERS = (";", ",", "\t", "|")
+_SNIFF_BYTES = 1 << 20
+_FALLBACK_HANDLER = "feedback_nlp.cp1252_fallback"
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Decode the bytes UTF-8 rejects as cp1252 (latin-1 where cp1252 has no glyph).
+
+    Exports are often UTF-8 with a few cp1252 lines pasted in (or plain cp1252): this
+    keeps every valid UTF-8 sequence and reads the rest the way Windows wrote it.
+    """
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    chunk = error.object[error.start : error.end]
+    try:
+        return bytes(chunk).decode("cp1252"), error.end
+    except UnicodeDecodeError:
+        return bytes(chunk).decode("latin-1"), error.end
+
+
+codecs.register_error(_FALLBACK_HANDLER, _cp1252_fallback)
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def detect_encoding(head: bytes) -> str:
+    """Return the encoding of a file from its first bytes.
+
+    BOMs decide first (UTF-8-sig, UTF-16). Without a BOM, a UTF-16 file shows NUL
+    bytes in every other position. Everything else is read as UTF-8 with a per-sequence
+    cp1252 fallback, which also reads pure cp1252 / latin-1 files correctly; the
+    returned name says which of the two the sample looked like.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = head[:4096]
+    if len(sample) >= 4:
+        even_nul = sample[0::2].count(0) / max(1, len(sample[0::2]))
+        odd_nul = sample[1::2].count(0) / max(1, len(sample[1::2]))
+        if odd_nul > 0.3 and even_nul < 0.05:
+            return "utf-16-le"
+        if even_nul > 0.3 and odd_nul < 0.05:
+            return "utf-16-be"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is still UTF-8.
+        if exc.start < len(head) - 4:
+            return "cp1252"
+    return "utf-8"
+
+
+def sniff_delimiter(text_sample: str) -> str:
+    """Pick the delimiter among ``; , tab |`` whose field count is most consistent."""
+    lines = text_sample.splitlines()[:50]
+    if len(text_sample) >= _SNIFF_BYTES - 16 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    best, best_key = ",", (0.0, 0)
+    for delimiter in _DELIMITERS:
+        try:
+            rows = list(csv.reader(lines, delimiter=delimiter))
+        except csv.Error:
+            continue
+        counts = [len(r) for r in rows if r]
+        if not counts or max(counts) < 2:
+            continue
+        header = counts[0]
+        consistency = sum(c == header for c in counts) / len(counts)
+        key = (consistency, header)
+        if key > best_key:
+            best, best_key = delimiter, key
+    return best
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise InputFileError(
+            f"File {path} does not exist.", fix="check the path (and the current folder)."
+        )
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder, not a file.", fix="give the path of one file.")
+    if not os.access(path, os.R_OK):
+        raise InputFileError(f"File {path} cannot be read (permission denied).")
+    if path.stat().st_size == 0:
+        raise EmptyInputError(
+            f"File {path} is empty (0 bytes).", fix="export the data again with its header row."
+        )
+
+
+def _file_kind(path: Path, head: bytes) -> str:
+    suffixes = "".join(path.suffixes[-2:]).lower()
+    name = path.name.lower()
+    if name.endswith((".xlsx", ".xlsm")) or (head.startswith(b"PK") and ".xls" in suffixes):
+        return "xlsx"
+    if name.endswith(".xls"):
+        return "xls"
+    if name.endswith((".parquet", ".pq")) or head.startswith(b"PAR1"):
+        return "parquet"
+    if name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".json")):
+        return "jsonl"
+    if head.startswith(b"PK"):
+        return "xlsx"
+    return "csv"
+
+
+def _read_head(path: Path) -> bytes:
+    if path.name.lower().endswith(".gz"):
+        import gzip
+
+        try:
+            with gzip.open(path, "rb") as fh:
+                return fh.read(_SNIFF_BYTES)
+        except (OSError, EOFError) as exc:
+            raise InputFileError(f"File {path} is not a valid gzip file ({exc}).") from None
+    with path.open("rb") as fh:
+        return fh.read(_SNIFF_BYTES)
+
+
+def _csv_options(path: Path, head: bytes, delimiter: str | None, encoding: str | None) -> dict:
+    encoding = encoding or detect_encoding(head)
+    pandas_encoding = "utf-8" if encoding == "cp1252" else encoding
+    try:
+        sample = head.decode(pandas_encoding, errors=_FALLBACK_HANDLER)
+    except (UnicodeError, LookupError) as exc:
+        raise EncodingError(
+            f"File {path} could not be decoded as {encoding} ({exc}).",
+            fix="save it as UTF-8 (Excel: 'CSV UTF-8'), or pass encoding=... / --encoding.",
+        ) from None
+    sample = sample.replace("\x00", "")
+    if not sample.strip():
+        raise EmptyInputError(
+            f"File {path} holds no text.", fix="export the data again with its header row."
+        )
+    return {
+        "sep": delimiter or sniff_delimiter(sample),
+        "encoding": pandas_encoding,
+        "encoding_errors": _FALLBACK_HANDLER if pandas_encoding == "utf-8" else "replace",
+        "dtype": str,
+        "keep_default_na": False,
+        "na_values": [],
+        "skip_blank_lines": True,
+        "engine": "c",
+        "on_bad_lines": "error",
+        "_detected_encoding": encoding,
+    }
+
+
+def _read_csv(path: Path, options: dict, chunksize: int | None, header: int = 0) -> Any:
+    options = {k: v for k, v in options.items() if not k.startswith("_")}
+    try:
+        return pd.read_csv(path, chunksize=chunksize, header=header, **options)
+    except pd.errors.EmptyDataError:
+        raise EmptyInputError(
+            f"File {path} has no columns.", fix="export the data again with its header row."
+        ) from None
+    except pd.errors.ParserError as exc:
+        raise InputFileError(
+            f"File {path} could not be parsed as CSV ({_short(exc)}).",
+            fix="check the delimiter (pass --delimiter) and that quotes are balanced.",
+        ) from None
+    except UnicodeError as exc:
+        raise EncodingError(f"File {path} could not be decoded ({_short(exc)}).") from None
+
+
+def _read_excel(path: Path, sheet: str | int | None, header: int = 0) -> pd.DataFrame:
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputFileError(
+            f"File {path} is not a valid Excel .xlsx file ({_short(exc)}).",
+            fix="open it in Excel and save it again as .xlsx, or export CSV.",
+        ) from None
+    try:
+        names = list(book.sheetnames)
+        if sheet is None:
+            chosen = next((n for n in names if _sheet_has_data(book[n])), None)
+            if chosen is None:
+                raise EmptyInputError(
+                    f"Every sheet of {path} is empty ({', '.join(names)}).",
+                    fix="check that you exported the right file.",
+                )
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise InputFileError(
+                    f"{path} has {len(names)} sheet(s); sheet index {sheet} does not exist.",
+                    fix=f"use a sheet name among: {', '.join(names)}.",
+                )
+            chosen = names[sheet]
+        else:
+            if sheet not in names:
+                raise InputFileError(
+                    f"Sheet {sheet!r} not found in {path}.",
+                    fix=f"use one of: {', '.join(names)}.",
+                )
+            chosen = sheet
+    finally:
+        book.close()
+    try:
+        frame = pd.read_excel(path, sheet_name=chosen, dtype=str, header=header, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many types for broken workbooks
+        raise InputFileError(f"Sheet {chosen!r} of {path} could not be read ({_short(exc)}).") from None
+    frame.attrs["sheet"] = chosen
+    return frame
+
+
+def _sheet_has_data(worksheet: Any) -> bool:
+    for row in worksheet.iter_rows(max_row=50, values_only=True):
+        if any(value not in (None, "") for value in row):
+            return True
+    return False
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise InputFileError(
+            f"File {path} is not a readable Parquet file ({_short(exc)}).",
+            fix="check that the file is complete (not truncated) and really Parquet.",
+        ) from None
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_json(path, lines=True, dtype=False, encoding="utf-8")
+    except ValueError as exc:
+        try:  # a plain JSON array of records is common too
+            return pd.read_json(path, dtype=False, encoding="utf-8")
+        except ValueError:
+            raise InputFileError(
+                f"File {path} is not valid JSON Lines ({_short(exc)}).",
+                fix="write one JSON object per line.",
+            ) from None
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def _fold(name: object) -> str:
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return " ".join(text.casefold().replace("_", " ").replace("-", " ").split())
+
+
+def _missing_column(role: str, wanted: str, columns: list[str], where: str) -> ColumnNotFoundError:
+    folded = {_fold(c): c for c in columns}
+    close = difflib.get_close_matches(_fold(wanted), list(folded), n=1, cutoff=0.6)
+    option = "--" + role.replace("_", "-")
+    fix = f"use {option} {folded[close[0]]!r}" if close else f"pass {option} with one of them"
+    shown = ", ".join(repr(c) for c in columns[:30]) + (" ..." if len(columns) > 30 else "")
+    return ColumnNotFoundError(
+        f"Column {wanted!r} ({role}) not found in {where}. Columns: {shown}.", fix=fix + "."
+    )
+
+
+def _find_header_row(frame: pd.DataFrame, wanted: list[str], limit: int = 10) -> int | None:
+    """Row index (0-based, in a header-less read) whose cells hold the wanted names."""
+    targets = {_fold(w) for w in wanted}
+    for idx in range(min(limit, len(frame))):
+        cells = {_fold(v) for v in frame.iloc[idx].tolist() if isinstance(v, str)}
+        if targets <= cells:
+            return idx
+    return None
+
+
+def map_columns(
+    frame: pd.DataFrame,
+    mapping: dict[str, str | None],
+    *,
+    where: str = "the input",
+    keep: list[str] | None = None,
+    row_offset: int = 0,
+) -> pd.DataFrame:
+    """Return a new frame with ``row_id`` and canonical role columns (as strings).
+
+    ``mapping`` maps a role (``text``, ``score``...) to the user's column name. Cells
+    are kept as text (``""`` for a missing value) so later stages can say exactly what
+    was wrong with a row; nothing is dropped and the input is not modified.
+    """
+    columns = [str(c) for c in frame.columns]
+    frame = frame.set_axis(columns, axis=1)
+    out = pd.DataFrame({"row_id": pd.RangeIndex(row_offset, row_offset + len(frame))})
+    for role in ROLES:
+        name = mapping.get(role)
+        if name is None:
+            continue
+        if name not in frame.columns:
+            raise _missing_column(role, name, columns, where)
+        out[role] = _as_text(frame[name])
+    for name in keep or []:
+        if name not in frame.columns:
+            raise _missing_column("keep", name, columns, where)
+        if name not in out.columns:
+            out[name] = frame[name].to_numpy()
+    out.attrs["columns"] = {k: v for k, v in mapping.items() if v is not None}
+    return out
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Cells as Python strings; NaN/None become "" (a missing answer, not the text "nan")."""
+    values = series.to_numpy(dtype=object)
+    return pd.Series(
+        ["" if _is_missing(v) else v if isinstance(v, str) else _scalar_text(v) for v in values],
+        dtype=object,
+    ).set_axis(range(len(values)))
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and value != value
+
+
+def _scalar_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors=_FALLBACK_HANDLER)
+    return str(value)
+
+
+def _guess_text_column(columns: list[str]) -> str | None:
+    folded = {_fold(c): c for c in columns}
+    for guess in TEXT_COLUMN_GUESSES:
+        if _fold(guess) in folded:
+            return folded[_fold(guess)]
+    return None
+
+
+# --------------------------------------------------------------------------- public
+
+
+def read_feedback(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    text: str | None = None,
+    score: str | None = None,
+    date: str | None = None,
+    id: str | None = None,  # noqa: A002 - the user's word for it
+    segment: str | None = None,
+    channel: str | None = None,
+    stage: str | None = None,
+    *,
+    csat: str | None = None,
+    ces: str | None = None,
+    keep: list[str] | None = None,
+    sheet: str | int | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    chunksize: int | None = None,
+) -> pd.DataFrame | Iterator[pd.DataFrame]:
+    """Read customer feedback into a DataFrame with canonical columns.
+
+    Parameters
+    ----------
+    source
+        A path (``.csv``/``.txt``/``.tsv`` optionally gzipped, ``.xlsx``, ``.parquet``,
+        ``.jsonl``) or a DataFrame.
+    text, score, date, id, segment, channel, stage, csat, ces
+        The user's column names for each role. ``text`` is guessed from common names
+        (``commentaire``, ``verbatim``, ``avis``...) when omitted.
+    keep
+        Extra columns copied to the output unchanged.
+    sheet
+        Excel sheet name or index; default: the first non-empty sheet.
+    delimiter, encoding
+        Override CSV sniffing.
+    chunksize
+        For CSV only: return an iterator of DataFrames of this many rows, with
+        ``row_id`` continuing across chunks.
+
+    Returns
+    -------
+    DataFrame with ``row_id`` (0-based position in the input, stable across runs) and
+    one text column per mapped role, in :data:`ROLES` order; or an iterator of them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"Commentaire": ["Livraison rapide"], "NPS": [9]})
+    >>> read_feedback(df, text="Commentaire", score="NPS")[["row_id", "text", "score"]]
+       row_id              text score
+    0       0  Livraison rapide     9
+    """
+    mapping = {
+        "text": text,
+        "score": score,
+        "date": date,
+        "id": id,
+        "segment": segment,
+        "channel": channel,
+        "stage": stage,
+        "csat": csat,
+        "ces": ces,
+    }
+    if isinstance(source, pd.DataFrame):
+        if chunksize:
+            return _chunks_of_frame(source, mapping, keep, chunksize)
+        return _finish(source, mapping, keep, "the DataFrame")
+
+    path = Path(source)
+    _check_path(path)
+    head = _read_head(path)
+    kind = _file_kind(path, head)
+    where = f"file {path}"
+    if kind == "xls":
+        raise InputFileError(
+            f"{path} is an old Excel .xls file.", fix="save it as .xlsx or CSV and try again."
+        )
+    if kind == "csv":
+        options = _csv_options(path, head, delimiter, encoding)
+        if chunksize:
+            return _csv_chunks(path, options, mapping, keep, chunksize)
+        frame = _read_csv(path, options, None)
+        frame = _retry_with_header(frame, mapping, lambda h: _read_csv(path, options, None, h))
+        frame.attrs["encoding"] = options["_detected_encoding"]
+        frame.attrs["delimiter"] = options["sep"]
+    elif kind == "xlsx":
+        frame = _read_excel(path, sheet)
+        chosen = frame.attrs.get("sheet")
+        frame = _retry_with_header(frame, mapping, lambda h: _read_excel(path, chosen, h))
+        where = f"sheet {chosen!r} of {path}"
+    elif kind == "parquet":
+        frame = _read_parquet(path)
+    else:
+        frame = _read_jsonl(path)
+    if chunksize:
+        return _chunks_of_frame(frame, mapping, keep, chunksize, where)
+    return _finish(frame, mapping, keep, where)
+
+
+def _retry_with_header(frame: pd.DataFrame, mapping: dict, reread: Any) -> pd.DataFrame:
+    """Exports often put a title (merged cells) above the header: find the real header."""
+    wanted = [v for v in mapping.values() if v is not None]
+    if not wanted or all(w in [str(c) for c in frame.columns] for w in wanted):
+        return frame
+    raw = frame.columns.to_frame().T.astype(object)
+    probe = pd.concat([raw.set_axis(range(raw.shape[1]), axis=1),
+                       frame.head(10).set_axis(range(frame.shape[1]), axis=1)])
+    row = _find_header_row(probe.reset_index(drop=True), wanted)
+    if row is None or row == 0:
+        return frame
+    return reread(row)
+
+
+def _finish(frame: pd.DataFrame, mapping: dict, keep: list[str] | None, where: str,
+            row_offset: int = 0) -> pd.DataFrame:
+    columns = [str(c) for c in frame.columns]
+    if len(columns) == 0:
+        raise EmptyInputError(f"{where[0].upper()}{where[1:]} has no columns.")
+    mapping = dict(mapping)
+    if mapping["text"] is None:
+        guess = _guess_text_column(columns)
+        if guess is None:
+            raise ColumnNotFoundError(
+                f"No text column given and none recognised in {where}. Columns: "
+                + ", ".join(repr(c) for c in columns[:30]) + ".",
+                fix="pass --text with the column that holds the comments.",
+            )
+        mapping["text"] = guess
+    out = map_columns(frame, mapping, where=where, keep=keep, row_offset=row_offset)
+    out.attrs.update({k: v for k, v in frame.attrs.items() if k != "columns"})
+    out.attrs["source"] = where
+    return out
+
+
+def _csv_chunks(path: Path, options: dict, mapping: dict, keep: list[str] | None,
+                chunksize: int) -> Iterator[pd.DataFrame]:
+    reader = _read_csv(path, options, chunksize)
+    offset = 0
+    where = f"file {path}"
+    try:
+        for chunk in reader:
+            out = _finish(chunk, mapping, keep, where, row_offset=offset)
+            out.attrs["encoding"] = options["_detected_encoding"]
+            offset += len(chunk)
+            yield out
+    except pd.errors.ParserError as exc:
+        raise InputFileError(
+            f"File {path} could not be parsed as CSV after row {offset} ({_short(exc)}).",
+            fix="check the delimiter (pass --delimiter) and that quotes are balanced.",
+        ) from None
+    if offset == 0:
+        raise EmptyInputError(f"File {path} has a header but no data rows.")
+
+
+def _chunks_of_frame(frame: pd.DataFrame, mapping: dict, keep: list[str] | None,
+                     chunksize: int, where: str = "the DataFrame") -> Iterator[pd.DataFrame]:
+    for start in range(0, len(frame), chunksize):
+        yield _finish(frame.iloc[start : start + chunksize], mapping, keep, where, start)
+
+
+def iter_feedback(source: Any, chunksize: int, **columns: Any) -> Iterator[pd.DataFrame]:
+    """Chunks of :func:`read_feedback` for any source (CSV streams; others are sliced)."""
+    result = read_feedback(source, chunksize=chunksize, **columns)
+    assert not isinstance(result, pd.DataFrame)
+    return result
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- writing
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def neutralize_formula(value: object) -> object:
+    """Make a cell inert in spreadsheets (CSV/Excel formula injection).
+
+    A text cell starting with ``= + - @``, a tab or a carriage return is prefixed with
+    an apostrophe, which Excel and LibreOffice show as text. Non-strings pass through.
+
+    >>> neutralize_formula('=HYPERLINK("http://x","clic")')
+    '\\'=HYPERLINK("http://x","clic")'
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``frame`` with every text cell (and column name) neutralised."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralize_formula)
+    out.columns = [neutralize_formula(str(c)) for c in out.columns]
+    return out
+
+
+def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` if needed and check it is writable, with a clear error if not."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".feedback_nlp_write_test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(
+            f"Output folder {out} cannot be written ({exc.strerror or exc}).",
+            fix="choose another folder with -o / --output, or fix its permissions.",
+        ) from None
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a CSV (UTF-8 with BOM so Excel shows accents) with formula injection neutralised."""
+    path = Path(path)
+    try:
+        neutralize_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    except OSError as exc:
+        raise OutputError(f"Could not write {path} ({exc.strerror or exc}).") from None
+    return path
+
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse dates as exports write them: ISO first (``2024-03-31``), then French day-first
+    (``31/03/2024``). Unparseable or blank cells become ``NaT`` (the row is kept)."""
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+    todo = parsed.isna() & (text != "")
+    if todo.any():
+        parsed.loc[todo] = pd.to_datetime(
+            text[todo], errors="coerce", dayfirst=True, format="mixed", utc=True
+        )
+    return parsed.dt.tz_convert(None)
