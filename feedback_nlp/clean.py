@@ -31,7 +31,9 @@ PII_PLACEHOLDERS = (
 
 # ----------------------------------------------------------------------- encoding
 
-_MOJIBAKE_HINT = re.compile("[ÃÂâ€™œ�ðÅ]|Ã.|â€")
+# UTF-8 read as cp1252 leaves "Ã" or "Â" before a cp1252 continuation glyph, "â€" before
+# quotes and dashes, "Å“" for œ. Plain "â" (âge, pâte) and "œ" must not trigger ftfy.
+_MOJIBAKE_HINT = re.compile("[ÃÂ][\u0080-\u00bf\u0152-\u0178\u02c6-\u2122]|â€|Å[“’\u0093\u0092]|ï¿½")
 
 
 def fix_mojibake(text: str) -> str:
@@ -56,7 +58,7 @@ def fix_mojibake(text: str) -> str:
 
 _HTML_TAG = re.compile(
     r"<!--.*?-->|<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|"
-    r"</?\s*(?:a|abbr|b|br|div|em|font|h[1-6]|i|img|li|ol|p|span|strong|table|tbody|thead|"
+    r"</?(?:a|abbr|b|br|div|em|font|h[1-6]|i|img|li|ol|p|span|strong|table|tbody|thead|"
     r"td|tr|th|u|ul|sup|sub|small|big|center|hr|code|pre|blockquote|section|article|header|"
     r"footer|main|nav|title|html|body|head|meta|link|iframe|input|form|label|button|svg|"
     r"path|s|strike|del|ins|mark|q|cite|dl|dt|dd|figure|figcaption|caption|col|colgroup|"
@@ -127,22 +129,25 @@ _QUOTES = str.maketrans(
 )
 
 
+_QUOTE_HINT = re.compile("[" + "".join(chr(c) for c in _QUOTES if c != ord("`")) + "`]")
+
+
 def normalize_punctuation(text: str) -> str:
     """Typographic apostrophes and quotes to ASCII (``j’ai`` -> ``j'ai``, ``« »`` -> ``"``)."""
-    if text.isascii():
+    if text.isascii() and "`" not in text:
+        return text
+    if not _QUOTE_HINT.search(text):
         return text
     return text.translate(_QUOTES)
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def normalize_whitespace(text: str) -> str:
     """Collapse runs of whitespace (including newlines) to one space; strip the ends."""
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 _ELONGATED_LETTER = re.compile(r"([^\W\d_])\1{2,}")
+_TRIPLE = re.compile(r"(.)\1\1", re.DOTALL)
 _REPEATED_PUNCT = re.compile(r"([!?.])\1{3,}")
 
 
@@ -152,6 +157,8 @@ def reduce_elongations(text: str) -> str:
     A letter repeated three times or more is written once (no French word triples a
     letter); punctuation keeps three marks, which still says "intense".
     """
+    if not _TRIPLE.search(text):  # cheap test first: most texts have no triple
+        return text
     text = _ELONGATED_LETTER.sub(r"\1", text)
     return _REPEATED_PUNCT.sub(r"\1\1\1", text)
 
@@ -211,6 +218,8 @@ _SMS = {
     "ct": "c'était",
     "jamai": "jamais",
 }
+_SMS_KEYS = frozenset(_SMS)
+_SMS_SPLIT = re.compile(r"[^\w'<>]+")
 _SMS_WORD = re.compile(r"(?<![\w'<])(" + "|".join(sorted(_SMS, key=len, reverse=True)) + r")(?![\w'>])", re.IGNORECASE)
 
 
@@ -228,6 +237,8 @@ def expand_sms(text: str) -> str:
             return word
         return _SMS[low]
 
+    if _SMS_KEYS.isdisjoint(_SMS_SPLIT.split(text.lower())):  # cheap test first
+        return text
     return _SMS_WORD.sub(replace, text)
 
 
@@ -259,14 +270,15 @@ _PHONE = re.compile(
     r")(?!\w)"
 )
 _CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])")
-_ORDER = re.compile(
-    r"(?P<label>\b(?:commandes?|cdes?|cmde?s?|dossiers?|tickets?|r[ée]f(?:[ée]rences?)?\.?|"
+_ORDER_LABEL = re.compile(
+    r"(?:\b(?:commandes?|cdes?|cmde?s?|dossiers?|tickets?|r[ée]f(?:[ée]rences?)?\.?|"
     r"factures?|contrats?|sinistres?|colis|suivi|num[ée]ros?|clients?|adh[ée]rents?|"
     r"sociétaires?|souscripteurs?|polices?|immatriculation)"
-    r"(?:\s*(?:n°|no\.?|n\.|num\.?|numéro|nº|#|:|de suivi|client))*\s*:?\s*|(?:n°|nº|#)\s*)"
-    r"(?P<num>(?=[A-Z0-9/_-]*\d)[A-Z0-9][A-Z0-9/_-]{3,})\b",
+    r"(?:\s*(?:n°|no\.?|n\.|num\.?|numéro|nº|#|:|de suivi|client))*\s*:?\s*|(?:n°|nº|#)\s*)\Z",
     re.IGNORECASE,
 )
+_DIGITS = re.compile(r"\d+")
+_TOKEN_CHARS = frozenset("/_-")
 _ADDRESS = re.compile(
     r"\b\d{1,4}\s?(?:bis|ter|b)?,?\s+(?:rue|avenue|av\.?|boulevard|bd|bld|allée|allee|impasse|"
     r"place|chemin|route|rte|quai|cours|square|passage|lotissement|lot\.?|résidence|residence|"
@@ -297,8 +309,11 @@ def mask_emails(text: str) -> str:
     return _EMAIL.sub("<EMAIL>", text) if "@" in text else text
 
 
+_URL_HINT = re.compile(r"https?://|www\.|\.(?:fr|com|net|org|eu|io|be|ch)/", re.IGNORECASE)
+
+
 def mask_urls(text: str) -> str:
-    return _URL.sub("<URL>", text)
+    return _URL.sub("<URL>", text) if _URL_HINT.search(text) else text
 
 
 def mask_ibans(text: str) -> str:
@@ -323,8 +338,42 @@ def mask_phones(text: str) -> str:
     return _PHONE.sub("<TEL>", text)
 
 
+_ORDER_HINT = re.compile(
+    r"n°|nº|#|comm|cde|cmd|dossier|ticket|r[ée]f|factur|contrat|sinistre|colis|suivi|num|"
+    r"client|adh|soci|souscr|police|immat"
+)
+
+
 def mask_order_numbers(text: str) -> str:
-    return _ORDER.sub(lambda m: m.group("label") + "<NUM_COMMANDE>", text)
+    """``commande n° 4567890`` -> ``commande n° <NUM_COMMANDE>`` (also dossier, ticket, contrat...).
+
+    A token with a digit (4+ characters) is masked when a reference word ends right
+    before it. Digit runs are found first: scanning every position with the label
+    alternation is what made this slow.
+    """
+    if not _ORDER_HINT.search(text.lower()):
+        return text
+    pieces, last, size = [], 0, len(text)
+    for match in _DIGITS.finditer(text):
+        start, end = match.start(), match.end()
+        if start < last:
+            continue
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in _TOKEN_CHARS):
+            start -= 1
+        while end < size and (text[end].isalnum() or text[end] in _TOKEN_CHARS):
+            end += 1
+        if end - start < 4 or not text[start].isalnum() or start < last:
+            continue
+        if text[start - 1 : start] == "<":
+            continue
+        if _ORDER_LABEL.search(text, max(last, start - 60), start):
+            pieces.append(text[last:start])
+            pieces.append("<NUM_COMMANDE>")
+            last = end
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def mask_addresses(text: str) -> str:
@@ -458,6 +507,7 @@ NOISE_ANSWERS = frozenset(
         "nothing",
     }
 )
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PII_PLACEHOLDERS))
 _NOISE_STRIP = re.compile(r"[\s.!?,;:…\-_/\\*'\"()]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
@@ -487,7 +537,7 @@ def noise_reason(text: str) -> str | None:
     key = _NOISE_STRIP.sub(" ", stripped.casefold()).strip()
     if key in NOISE_ANSWERS or key.replace(" ", "") in NOISE_ANSWERS:
         return "non_informative"
-    if stripped in PII_PLACEHOLDERS:
+    if _PLACEHOLDER.sub(" ", stripped).strip(" .,;:!?-/") == "":
         return "non_informative"
     return None
 
