@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Protocol, TextIO
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol, TextIO
 
 
 class Step(Protocol):
@@ -19,7 +19,7 @@ class Step(Protocol):
 
 
 class Progress(Protocol):
-    def stage(self, name: str, total: int | None = None) -> Iterator[Step]: ...
+    def stage(self, name: str, total: int | None = None) -> AbstractContextManager[Step]: ...
 
 
 class _NullStep:
@@ -77,6 +77,14 @@ class LineProgress:
         print(f"[feedback-nlp] {name}:{suffix} en {elapsed:.1f} s", file=self.stream, flush=True)
 
 
+class _BarStep:
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def advance(self, n: int = 1) -> None:
+        self.bar.update(n)
+
+
 class BarProgress:
     """A tqdm bar per stage, with counts and elapsed time (interactive terminals)."""
 
@@ -93,7 +101,7 @@ class BarProgress:
                    bar_format="{desc}: {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} [{elapsed}]"
                    if total else "{desc}: {n_fmt} [{elapsed}]")
         try:
-            yield bar
+            yield _BarStep(bar)
             if total and bar.n < total:
                 bar.update(total - bar.n)
         finally:

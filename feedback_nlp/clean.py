@@ -233,7 +233,7 @@ def expand_sms(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         word = match.group(1)
         low = word.lower()
-        if low in ("c", "g") and not _single_letter_ok(match):
+        if low in ("c", "g") and (word != low or not _single_letter_ok(match)):
             return word
         return _SMS[low]
 
@@ -243,11 +243,8 @@ def expand_sms(text: str) -> str:
 
 
 def _single_letter_ok(match: re.Match[str]) -> bool:
-    # "c nul", "g reçu": a lone c/g followed by a word, not "vitamine C" or "point c.".
-    text = match.string
-    before = text[: match.start()].rstrip()
-    after = text[match.end() :]
-    return (not before or not before[-1].isupper()) and bool(re.match(r" [a-zàâçéèêëîïôûùüÿœ]", after))
+    # "c nul", "g reçu": a lone lowercase c/g followed by a word, not "vitamine C" or "point c.".
+    return bool(re.match(r" [a-zàâçéèêëîïôûùüÿœ]", match.string[match.end() :]))
 
 
 # ----------------------------------------------------------------------- PII

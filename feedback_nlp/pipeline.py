@@ -144,7 +144,7 @@ def _row_status(out: pd.DataFrame, text_detail: list[str],
 
 
 def _notes(out: pd.DataFrame) -> list[str]:
-    notes = [[] for _ in range(len(out))]
+    notes: list[list[str]] = [[] for _ in range(len(out))]
     for idx, flag in enumerate(out["truncated"].tolist()):
         if flag:
             notes[idx].append("texte tronqué pour l'analyse (texte complet conservé)")
@@ -154,7 +154,8 @@ def _notes(out: pd.DataFrame) -> list[str]:
                 notes[idx].append("score invalide")
     if "date" in out.columns:
         bad = out["date"].isna() & (out["date_raw"].astype(str).str.strip() != "")
-        for idx in np.flatnonzero(bad.to_numpy()):
+        for position in np.flatnonzero(bad.to_numpy()):
+            idx = int(position)
             notes[idx].append(f"date illisible ({str(out['date_raw'].iloc[idx])[:30]!r})")
     return ["; ".join(n) for n in notes]
 
@@ -418,9 +419,9 @@ def analyze(
     config = config or AnalysisConfig()
     if options:
         config = config.replace(**options)
-    progress = progress or SilentProgress()
+    reporter: Progress = progress or SilentProgress()
     started = time.perf_counter()
-    with progress.stage("Lecture") as step:
+    with reporter.stage("Lecture") as step:
         frame = read_feedback(source, text=text, score=score, date=date, id=id, segment=segment,
                               channel=channel, stage=stage, csat=csat, ces=ces, keep=keep,
                               sheet=sheet, delimiter=delimiter, encoding=encoding)
@@ -432,13 +433,13 @@ def analyze(
                               fix="check that the export is not empty.")
     if sample is not None and sample < len(frame):
         frame = frame.sample(n=sample, random_state=config.seed).sort_values("row_id")
-    return analyze_frame(frame, config, progress=progress, started=started)
+    return analyze_frame(frame, config, progress=reporter, started=started)
 
 
 def analyze_frame(frame: pd.DataFrame, config: AnalysisConfig, *,
                   progress: Progress | None = None, started: float | None = None) -> FeedbackAnalysis:
     """:func:`analyze` on the output of :func:`~feedback_nlp.io.read_feedback`."""
-    progress = progress or SilentProgress()
+    progress = progress if progress is not None else SilentProgress()
     started = started if started is not None else time.perf_counter()
     columns = dict(frame.attrs.get("columns", {}))
     with progress.stage("Nettoyage", total=len(frame)) as step:
