@@ -14,6 +14,7 @@ import csv
 import difflib
 import os
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,11 +104,14 @@ def detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
-def sniff_delimiter(text_sample: str) -> str:
-    """Pick the delimiter among ``; , tab |`` whose field count is most consistent."""
+def sniff_delimiter(text_sample: str, *, truncated: bool = False) -> str:
+    """Pick the delimiter among ``; , tab |`` whose field count is most consistent.
+
+    ``truncated`` says the sample stops mid-file: its last line is then ignored.
+    """
     lines = text_sample.splitlines()[:50]
-    if len(text_sample) >= _SNIFF_BYTES - 16 and len(lines) > 1:
-        lines = lines[:-1]  # the last line may be cut
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]
     best, best_key = ",", (0.0, 0)
     for delimiter in _DELIMITERS:
         try:
@@ -188,7 +192,7 @@ def _csv_options(path: Path, head: bytes, delimiter: str | None, encoding: str |
             f"File {path} holds no text.", fix="export the data again with its header row."
         )
     return {
-        "sep": delimiter or sniff_delimiter(sample),
+        "sep": delimiter or sniff_delimiter(sample, truncated=len(head) >= _SNIFF_BYTES),
         "encoding": pandas_encoding,
         "encoding_errors": _FALLBACK_HANDLER if pandas_encoding == "utf-8" else "replace",
         "dtype": str,
@@ -204,7 +208,12 @@ def _csv_options(path: Path, head: bytes, delimiter: str | None, encoding: str |
 def _read_csv(path: Path, options: dict, chunksize: int | None, header: int = 0) -> Any:
     options = {k: v for k, v in options.items() if not k.startswith("_")}
     try:
-        return pd.read_csv(path, chunksize=chunksize, header=header, **options)
+        with warnings.catch_warnings():
+            # A row with more fields than the header would silently shift or lose data.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(path, chunksize=chunksize, header=header, index_col=False, **options)
+    except pd.errors.ParserWarning:
+        raise _ragged_error(path, options, header) from None
     except pd.errors.EmptyDataError:
         raise EmptyInputError(
             f"File {path} has no columns.", fix="export the data again with its header row."
@@ -216,6 +225,36 @@ def _read_csv(path: Path, options: dict, chunksize: int | None, header: int = 0)
         ) from None
     except UnicodeError as exc:
         raise EncodingError(f"File {path} could not be decoded ({_short(exc)}).") from None
+
+
+def _ragged_error(path: Path, options: dict, header: int) -> InputFileError:
+    """Name the first line whose field count differs from the header's."""
+    opener = _open_text(path, options)
+    with opener as handle:
+        reader = csv.reader(handle, delimiter=options["sep"])
+        expected = None
+        for index, row in enumerate(reader):
+            if index < header or not row:
+                continue
+            if expected is None:
+                expected = len(row)
+            elif len(row) > expected:
+                return InputFileError(
+                    f"File {path}: record {index - header} (line {reader.line_num}) has {len(row)} "
+                    f"fields but the header has {expected}; the data would shift columns.",
+                    fix=f"quote texts that contain {options['sep']!r}, or pass --delimiter.",
+                )
+    return InputFileError(f"File {path} has rows longer than its header.",
+                          fix=f"quote texts that contain {options['sep']!r}, or pass --delimiter.")
+
+
+def _open_text(path: Path, options: dict) -> Any:
+    errors = options.get("encoding_errors", "strict")
+    if path.name.lower().endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rt", encoding=options["encoding"], errors=errors, newline="")
+    return path.open("r", encoding=options["encoding"], errors=errors, newline="")
 
 
 def _read_excel(path: Path, sheet: str | int | None, header: int = 0) -> pd.DataFrame:
@@ -525,17 +564,25 @@ def _csv_chunks(path: Path, options: dict, mapping: dict, keep: list[str] | None
     reader = _read_csv(path, options, chunksize)
     offset = 0
     where = f"file {path}"
-    try:
-        for chunk in reader:
-            out = _finish(chunk, mapping, keep, where, row_offset=offset)
-            out.attrs["encoding"] = options["_detected_encoding"]
-            offset += len(chunk)
-            yield out
-    except pd.errors.ParserError as exc:
-        raise InputFileError(
-            f"File {path} could not be parsed as CSV after row {offset} ({_short(exc)}).",
-            fix="check the delimiter (pass --delimiter) and that quotes are balanced.",
-        ) from None
+    while True:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                chunk = next(reader)
+        except StopIteration:
+            break
+        except pd.errors.ParserWarning:
+            raise _ragged_error(path, options, 0) from None
+        except pd.errors.ParserError as exc:
+            raise InputFileError(
+                f"File {path} could not be parsed as CSV after row {offset} ({_short(exc)}).",
+                fix="check the delimiter (pass --delimiter) and that quotes are balanced.",
+            ) from None
+        out = _finish(chunk, mapping, keep, where, row_offset=offset)
+        out.attrs["encoding"] = options["_detected_encoding"]
+        out.attrs["delimiter"] = options["sep"]
+        offset += len(chunk)
+        yield out
     if offset == 0:
         raise EmptyInputError(f"File {path} has a header but no data rows.")
 

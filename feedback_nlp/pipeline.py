@@ -152,6 +152,11 @@ def _notes(out: pd.DataFrame) -> list[str]:
         for idx, (t, s) in enumerate(zip(out["text_status"].tolist(), out["score_status"].tolist())):
             if t != "ok" and s in ("invalid", "out_of_range"):
                 notes[idx].append("score invalide")
+    if "id" in out.columns:
+        ids = out["id"].astype(str)
+        duplicated = (ids.duplicated(keep=False) & (ids.str.strip() != "")).to_numpy()
+        for position in np.flatnonzero(duplicated):
+            notes[int(position)].append(f"identifiant {str(out['id'].iloc[int(position)])[:30]!r} en double")
     if "date" in out.columns:
         bad = out["date"].isna() & (out["date_raw"].astype(str).str.strip() != "")
         for position in np.flatnonzero(bad.to_numpy()):
@@ -220,6 +225,10 @@ class FeedbackAnalysis:
         usable = int((self.documents["text_status"] == "ok").sum())
         lines = [f"Lignes lues : {total:,}".replace(",", " "),
                  f"Textes exploitables : {usable:,}".replace(",", " ") + f" ({_pct(usable, total)})"]
+        if usable == 0:
+            column = self.info.get("columns", {}).get("text", "text")
+            lines.append(f"Attention : aucun texte exploitable dans la colonne {column!r} "
+                         "(vérifiez --text).")
         others = ", ".join(f"{k}: {v}" for k, v in counts.items() if k != "ok")
         if others:
             lines.append(f"Statuts : ok: {counts.get('ok', 0)}, {others}")

@@ -1,0 +1,144 @@
+"""Generate the hostile-input corpus in tests/data/hostile/.
+
+    python tests/data/make_hostile.py [OUT_DIR]
+
+Every file is small and hand-made (not real reviews): each one reproduces one way a
+survey-tool, CRM or scraper export goes wrong. tests/test_hostile.py holds the expected
+behaviour of each file; the README's "Données et sécurité" table mirrors it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HEADER = "id;commentaire;nps;date\n"
+GOOD = [
+    "1;Livraison rapide, très bien;9;2024-01-05\n",
+    "2;Colis abîmé et SAV injoignable;2;2024-01-06\n",
+    "3;Pas mal du tout, je recommande;10;2024-02-01\n",
+]
+
+
+def _csv(rows: list[str], header: str = HEADER) -> bytes:
+    return (header + "".join(rows)).encode("utf-8")
+
+
+def build(out: Path) -> list[Path]:
+    """Write every hostile file into ``out`` and return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {
+        "empty.csv": b"",
+        "header_only.csv": HEADER.encode(),
+        "missing_text_column.csv": _csv(["1;9;2024-01-05\n"], "id;nps;date\n"),
+        "text_all_empty.csv": _csv(["1;;9;2024-01-05\n", "2;  ;7;2024-01-06\n", "3;;3;2024-01-07\n"]),
+        "mixed_encodings.csv": HEADER.encode()
+        + "1;Très satisfait;9;2024-01-05\n".encode()
+        + "2;Déçu du délai de livraison;3;2024-01-06\n".encode("cp1252"),
+        "utf16.csv": _csv(GOOD).decode().encode("utf-16"),
+        "bom.csv": b"\xef\xbb\xbf" + _csv(GOOD),
+        "semicolon_in_quotes.csv": _csv(['1;"Bien; vraiment bien; merci";9;2024-01-05\n'] + GOOD[1:]),
+        "newlines_in_cells.csv": _csv(['1;"Première ligne\nseconde ligne\r\ntroisième";8;2024-01-05\n']
+                                      + GOOD[1:]),
+        "one_mb_cell.csv": _csv(["1;" + "Le colis est arrivé en retard. " * 34_000 + ";4;2024-01-05\n"]
+                                + GOOD[1:]),
+        "nul_control.csv": _csv(["1;Livraison\x00 rapide\x07 et\x1b soignée;9;2024-01-05\n"] + GOOD[1:]),
+        "rtl_zero_width.csv": _csv(["1;Tr\u200bès bien \u202eservice\u202c rapide\ufeff;9;2024-01-05\n",
+                                    "2;\u200f\u200e\u200b;5;2024-01-06\n"] + GOOD[2:]),
+        "emoji_only.csv": _csv(["1;😡😡😡;0;2024-01-05\n", "2;👍;10;2024-01-06\n"] + GOOD[2:]),
+        "not_french.csv": _csv(["1;Very good service and fast delivery, thank you;9;2024-01-05\n",
+                                "2;El hotel está muy bien y el personal es muy amable;8;2024-01-06\n"]
+                               + GOOD[2:]),
+        "bad_scores.csv": _csv([
+            "1;Très bien;9/10;2024-01-05\n",
+            "2;Correct;9,5;2024-01-05\n",
+            "3;Super;neuf;2024-01-05\n",
+            "4;Nul;-1;2024-01-05\n",
+            "5;Excellent;11;2024-01-05\n",
+            "6;Moyen;;2024-01-05\n",
+            "7;Bof;N/A;2024-01-05\n",
+            "8;Bien;très bien;2024-01-05\n",
+        ]),
+        "duplicate_ids.csv": _csv(["1;Livraison rapide;9;2024-01-05\n", "1;Livraison rapide;9;2024-01-05\n",
+                                   "2;Colis abîmé;2;2024-01-06\n"]),
+        "bad_dates.csv": _csv(["1;Très bien;9;hier\n", "2;Correct;7;31/02/2024\n", "3;Bien;8;05/03/2024\n"]),
+        "ragged_rows.csv": _csv(["1;Bien;9;2024-01-05;colonne en trop;encore\n"] + GOOD[1:]),
+        "truncated.parquet": b"PAR1\x15\x04\x15\x10\x15\x14L\x15\x02\x15\x00",
+        "truncated.xlsx": b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00",
+        "binary_garbage.csv": bytes(range(256)) * 4,
+        "formula_payloads.csv": _csv([
+            '1;=HYPERLINK("http://example.invalid","clic");9;2024-01-05\n',
+            "2;@SUM(A1:A2) livraison lente;3;2024-01-05\n",
+            "3;+cmd|' /C calc'!A0 colis perdu;1;2024-01-05\n",
+            "4;-2+3 service client nul;2;2024-01-05\n",
+        ]),
+    }
+    paths = []
+    for name, content in files.items():
+        path = out / name
+        path.write_bytes(content)
+        paths.append(path)
+    paths.extend(_excel_files(out))
+    paths.append(_parquet_wrong_types(out))
+    return paths
+
+
+def _excel_files(out: Path) -> list[Path]:
+    import openpyxl
+
+    paths = []
+    book = openpyxl.Workbook()
+    book.active.title = "Vide"
+    data = book.create_sheet("Réponses")
+    data.append(["id", "commentaire", "nps", "date"])
+    for row in GOOD:
+        ident, text, score, date = row.strip().split(";")
+        data.append([int(ident), text, int(score), date])
+    path = out / "empty_first_sheet.xlsx"
+    book.save(path)
+    paths.append(path)
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "Baromètre satisfaction — T1 2024"
+    sheet.merge_cells("A1:D1")
+    sheet.append(["id", "commentaire", "nps", "date"])
+    for row in GOOD:
+        ident, text, score, date = row.strip().split(";")
+        sheet.append([int(ident), text, int(score), date])
+    path = out / "merged_header.xlsx"
+    book.save(path)
+    paths.append(path)
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "commentaire", "nps", "date"])
+    sheet.append([1, "Livraison rapide", 9, "2024-01-05"])
+    sheet.append([2, "=CONCATENATE(\"Colis \",\"abîmé\")", "=1+1", "2024-01-06"])
+    sheet.append([3, "Très bien", "=A3*3", "2024-01-07"])
+    path = out / "formulas.xlsx"
+    book.save(path)
+    paths.append(path)
+    return paths
+
+
+def _parquet_wrong_types(out: Path) -> Path:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "b", "c"],
+            "commentaire": [123, 4.5, None],  # numbers where text is expected
+            "nps": ["9", "dix", "7"],  # strings where numbers are expected
+            "date": [20240105, 20240106, 20240107],
+        }
+    )
+    path = out / "wrong_types.parquet"
+    frame.to_parquet(path, index=False)
+    return path
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "hostile"
+    for built in build(target):
+        print(built)
