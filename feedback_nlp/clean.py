@@ -361,6 +361,8 @@ def mask_order_numbers(text: str) -> str:
             end += 1
         if end - start < 4 or not text[start].isalnum() or start < last:
             continue
+        if sum(c.isdigit() for c in text[start:end]) < 3:  # "2ème", "3e", "A1" are not references
+            continue
         if text[start - 1 : start] == "<":
             continue
         if _ORDER_LABEL.search(text, max(last, start - 60), start):
