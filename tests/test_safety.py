@@ -21,7 +21,7 @@ BANNED = [
     (re.compile(r"\bnp\.load\([^)]*allow_pickle\s*=\s*True"), "np.load(allow_pickle=True)"),
     (re.compile(r"trust_remote_code\s*=\s*True"), "trust_remote_code=True"),
     (re.compile(r"\btrusted\s*=\s*True"), "skops trusted=True"),
-    (re.compile(r"\beval\(|\bexec\("), "eval/exec"),
+    (re.compile(r"(?<![\w.])(?:eval|exec)\("), "eval/exec"),
 ]
 TORCH_LOAD = re.compile(r"\btorch\.load\(([^)]*)\)")
 
