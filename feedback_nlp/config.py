@@ -42,9 +42,29 @@ class ThemeConfig:
 class DriverConfig:
     """Driver-analysis settings (see :mod:`feedback_nlp.drivers`)."""
 
-    min_support: int = 30  # themes with fewer mentioners are flagged, never ranked first
+    min_support: int = 30  # themes with fewer scored mentioners are flagged, never ranked first
     n_bootstrap: int = 500
     confidence: float = 0.95
+    ci_method: str = "bootstrap"  # interval of impacts: "bootstrap" (seeded) or "delta"
+    target: str = "nps"  # driver model outcome: "nps" (-100/0/100), "score" or "detractor"
+    period: str | None = None  # trends granularity: "week", "month", "quarter"; None = from span
+
+    def __post_init__(self) -> None:
+        if self.min_support < 1:
+            raise ConfigError("[drivers] min_support must be at least 1.", fix="use e.g. 30.")
+        if self.n_bootstrap < 50:
+            raise ConfigError("[drivers] n_bootstrap must be at least 50.", fix="use e.g. 500.")
+        if not 0.5 < self.confidence < 1:
+            raise ConfigError("[drivers] confidence must be between 0.5 and 1.", fix="use 0.95.")
+        if self.ci_method not in ("bootstrap", "delta"):
+            raise ConfigError(f"[drivers] ci_method={self.ci_method!r} is not supported.",
+                              fix='use "bootstrap" or "delta".')
+        if self.target not in ("nps", "score", "detractor"):
+            raise ConfigError(f"[drivers] target={self.target!r} is not supported.",
+                              fix='use "nps", "score" or "detractor".')
+        if self.period not in (None, "week", "month", "quarter"):
+            raise ConfigError(f"[drivers] period={self.period!r} is not supported.",
+                              fix='use "week", "month", "quarter" or leave it unset.')
 
 
 @dataclass(frozen=True)

@@ -477,7 +477,8 @@ def analyze_frame(frame: pd.DataFrame, config: AnalysisConfig, *,
     cuts = [c for c in ("segment", "channel", "stage") if c in documents.columns]
     with progress.stage("Indicateurs"):
         analysis.metrics = scores_mod.metrics_table(analysis.documents, by=cuts, is_proxy=is_proxy)
-    if "nps_class" in documents.columns and not analysis.themes.empty:
+    # Drivers also run without themes: trends of NPS and cuts still make sense.
+    if "nps_class" in documents.columns or "date" in documents.columns:
         from feedback_nlp import drivers
 
         with progress.stage("Irritants et NPS"):
