@@ -446,7 +446,7 @@ def _rank(table: pd.DataFrame, config: DriverConfig, is_proxy: bool, lang: str) 
     reference = supported if len(supported) else table
     x_split = reference["share"].median()
     y_split = min(float(reference["nps_impact"].median()), 0.0)
-    bad = table["nps_impact"] < y_split
+    bad = table["nps_impact"] <= y_split
     big = table["share"] >= x_split
     table["quadrant"] = np.select([bad & big, bad & ~big, ~bad & big],
                                   ["fix first", "watch", "strengths"], default="keep")
