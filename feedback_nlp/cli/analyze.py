@@ -47,6 +47,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--keep-raw-text", action="store_true",
                         help="garder le texte brut non masqué (données personnelles!)")
     parser.add_argument("-q", "--quiet", action="store_true", help="sans barre de progression")
+    scale = parser.add_argument_group("gros volumes")
+    scale.add_argument("--chunksize", type=int, metavar="N",
+                       help="traiter le fichier par blocs de N lignes (mémoire bornée, "
+                            "fichiers plus grands que la RAM)")
+    scale.add_argument("--engine", choices=["local", "dask"], default="local",
+                       help="local (défaut) ou dask: étapes par ligne sur un cluster Dask")
+    scale.add_argument("--scheduler", metavar="ADDRESS",
+                       help="adresse du scheduler Dask (tcp://hote:8786); défaut: cluster local")
     parser.set_defaults(func=run)
 
 
@@ -113,12 +121,19 @@ def run(args: argparse.Namespace) -> int:
     config = build_config(args)
     output = ensure_output_dir(args.output)  # fail before hours of work, not after
     progress = default_progress(args.quiet)
-    result = analyze(args.file, config=config, progress=progress, sample=args.sample,
-                     delimiter=args.delimiter, encoding=args.encoding, **column_kwargs(args))
-    result.save(output)
+    chunksize, engine = getattr(args, "chunksize", None), getattr(args, "engine", "local")
     written = [output]
-    if not args.no_report:
-        written.extend(write_reports(result, output, config.lang, progress))
+    if chunksize is not None or engine == "dask":
+        from feedback_nlp.cli._scale import run_scaled
+
+        result, reports = run_scaled(args, config, output, progress)
+        written.extend(reports)
+    else:
+        result = analyze(args.file, config=config, progress=progress, sample=args.sample,
+                         delimiter=args.delimiter, encoding=args.encoding, **column_kwargs(args))
+        result.save(output)
+        if not args.no_report:
+            written.extend(write_reports(result, output, config.lang, progress))
     print(result.summary())
     print(f"Résultats écrits dans : {Path(output).resolve()}")
     for path in written[1:]:

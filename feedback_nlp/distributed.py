@@ -1,0 +1,533 @@
+"""Per-row stages as a pure function of a pandas partition, and Dask / Spark adapters.
+
+The per-row work of an analysis (clean, segment, sentiment, theme assignment with an
+already fitted theme model) does not depend on other rows. :func:`process_partition`
+does it for one pandas partition given a :class:`ModelBundle` (the configuration plus
+the fitted theme model as bytes), so any engine that can run a Python function on a
+pandas frame can run it unchanged:
+
+- Dask: :func:`analyze_dask` (``dask.dataframe.map_partitions``), on a
+  ``distributed.LocalCluster`` or any scheduler address;
+- Spark: :func:`spark_map_documents` (``DataFrame.mapInPandas``), optional;
+- one machine, file larger than memory: :mod:`feedback_nlp.streaming`.
+
+What is not per-row runs once on the client: fitting the theme model on a bounded,
+seeded sample (:func:`fit_bundle`) and the aggregates (metrics, theme table, drivers)
+from the partition results (:func:`aggregate`).
+
+How the model reaches the workers: the bundle carries the files the theme model wrote
+with ``save(dir)`` as bytes; a worker writes them to a temporary folder once and loads
+them with the model class's own ``load`` (safetensors / JSON, no pickle of the model).
+The bundle itself is plain data (dicts, strings and bytes), so Dask and Spark ship it
+with the task.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import math
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from feedback_nlp.config import AnalysisConfig
+from feedback_nlp.errors import ConfigError, ModelLoadError
+
+#: Name of the column that carries each document's opinion units through engines that
+#: map one frame to one frame (``map_partitions``, ``mapInPandas``).
+PACKED = "_segments"
+
+
+@runtime_checkable
+class ThemeAssigner(Protocol):
+    """What the per-row stage needs from a fitted theme model.
+
+    ``assign`` adds ``theme_id`` / ``theme_label`` to ``segments`` and ``theme_ids`` /
+    ``theme_labels`` to ``documents`` for texts the model was not fitted on.
+    """
+
+    def assign(self, documents: pd.DataFrame,
+               segments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+    def save(self, directory: str | Path) -> Any: ...
+
+
+# --------------------------------------------------------------------------- bundle
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """Everything a worker needs to run the per-row stages: plain, serialisable data.
+
+    Parameters
+    ----------
+    config
+        ``AnalysisConfig.to_dict()``.
+    columns
+        The user's column mapping (role -> column name), as :func:`read_feedback` takes it.
+    keep
+        Extra columns copied through.
+    theme_model_class
+        ``"module:Class"`` of the fitted theme model (must live in ``feedback_nlp``).
+    theme_model_files
+        The files the model's ``save(dir)`` wrote, relative path -> bytes.
+    """
+
+    config: dict[str, Any]
+    columns: dict[str, str] = field(default_factory=dict)
+    keep: tuple[str, ...] = ()
+    theme_model_class: str | None = None
+    theme_model_files: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, config: AnalysisConfig, columns: dict[str, str] | None = None, *,
+              keep: list[str] | None = None, theme_model: Any = None) -> ModelBundle:
+        """Bundle a configuration and (optionally) a fitted theme model."""
+        files: dict[str, bytes] = {}
+        class_path = None
+        if theme_model is not None:
+            klass = type(theme_model)
+            class_path = f"{klass.__module__}:{klass.__qualname__}"
+            if not class_path.startswith("feedback_nlp."):
+                raise ConfigError(f"Theme model class {class_path} is not part of feedback_nlp.",
+                                  fix="use a model made by feedback_nlp.topics.")
+            with tempfile.TemporaryDirectory(prefix="feedback_nlp_bundle_") as tmp:
+                theme_model.save(Path(tmp) / "model")
+                root = Path(tmp) / "model"
+                for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                    files[path.relative_to(root).as_posix()] = path.read_bytes()
+        return cls(config=config.to_dict(), columns=dict(columns or {}), keep=tuple(keep or ()),
+                   theme_model_class=class_path, theme_model_files=files)
+
+    @property
+    def analysis_config(self) -> AnalysisConfig:
+        return AnalysisConfig.from_dict(self.config)
+
+    @property
+    def digest(self) -> str:
+        """Content hash: workers load each distinct model once."""
+        h = hashlib.sha256(repr((sorted(self.config.items(), key=str), self.theme_model_class)).encode())
+        for name in sorted(self.theme_model_files):
+            h.update(name.encode())
+            h.update(self.theme_model_files[name])
+        return h.hexdigest()[:16]
+
+    def theme_model(self) -> Any:
+        """The fitted theme model, loaded once per process (``None`` when there is none)."""
+        if self.theme_model_class is None:
+            return None
+        key = self.digest
+        with _CACHE_LOCK:
+            cached = _MODEL_CACHE.get(key)
+            if cached is not None:
+                return cached
+            model = _load_model(self.theme_model_class, self.theme_model_files)
+            _MODEL_CACHE[key] = model
+            return model
+
+
+_MODEL_CACHE: dict[str, Any] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _load_model(class_path: str, files: dict[str, bytes]) -> Any:
+    module_name, _, qualname = class_path.partition(":")
+    if not module_name.startswith("feedback_nlp."):
+        raise ModelLoadError(f"Refusing to load theme model class {class_path}.",
+                             fix="bundles only carry feedback_nlp models.")
+    klass: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        klass = getattr(klass, part)
+    folder = Path(tempfile.mkdtemp(prefix="feedback_nlp_model_")) / "model"
+    for name, payload in files.items():
+        target = (folder / name).resolve()
+        if folder.resolve() not in target.parents:
+            raise ModelLoadError(f"Bundle file name {name!r} escapes the model folder.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(payload)
+    return klass.load(folder)
+
+
+def assign_themes(model: Any, documents: pd.DataFrame,
+                  segments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assign themes of a fitted model to new documents/segments (see :class:`ThemeAssigner`)."""
+    if hasattr(model, "assign"):
+        return model.assign(documents, segments)
+    topics = importlib.import_module("feedback_nlp.topics")
+    if hasattr(topics, "assign"):
+        return topics.assign(model, documents, segments)
+    raise ModelLoadError(f"Theme model {type(model).__name__} cannot assign themes to new texts.",
+                         fix="fit it with feedback_nlp.topics (it provides assign()).")
+
+
+# --------------------------------------------------------------------------- per row
+
+
+def process_partition(frame: pd.DataFrame, bundle: ModelBundle, *,
+                      row_offset: int | None = None,
+                      mapped: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run clean, segment, sentiment and theme assignment on one partition.
+
+    Pure: the output depends only on ``frame`` and ``bundle``.
+
+    Parameters
+    ----------
+    frame
+        Raw rows with the user's column names, or (``mapped=True``) the output of
+        :func:`~feedback_nlp.io.read_feedback` (with ``row_id``).
+    bundle
+        Configuration and fitted theme model.
+    row_offset
+        ``row_id`` of the partition's first row in the whole input (raw frames only).
+
+    Returns
+    -------
+    documents, segments
+        As :func:`feedback_nlp.pipeline.analyze_frame` makes them for these rows;
+        ``segment_id`` counts from 0 within the partition (renumber with
+        :func:`renumber_segments` after concatenation).
+    """
+    from feedback_nlp.pipeline import prepare_documents
+    from feedback_nlp.segment import segment_documents
+
+    config = bundle.analysis_config
+    if not mapped:
+        from feedback_nlp.io import map_columns
+
+        mapping = {role: bundle.columns.get(role) for role in _ROLES}
+        frame = map_columns(frame, mapping, keep=list(bundle.keep), row_offset=row_offset or 0)
+    documents = prepare_documents(frame.reset_index(drop=True), config, columns=bundle.columns)
+    usable = documents["text_status"] == "ok"
+    segments = segment_documents(documents, mask=usable)
+    if config.sentiment:
+        from feedback_nlp.sentiment import annotate as annotate_sentiment
+
+        documents, segments = annotate_sentiment(documents, segments, config)
+    model = bundle.theme_model() if config.themes.enabled else None
+    if model is not None:
+        documents, segments = assign_themes(model, documents, segments)
+    return documents, segments
+
+
+_ROLES = ("text", "score", "date", "id", "segment", "channel", "stage", "csat", "ces")
+
+
+def pack(documents: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """Documents with their opinion units in one column (one frame in, one frame out).
+
+    ``map_partitions`` and ``mapInPandas`` map a frame to one frame: the segments of
+    each document ride along in :data:`PACKED` as a list of records.
+    """
+    out = documents.copy()
+    columns = [c for c in segments.columns if c != "row_id"]
+    by_row: dict[int, list[dict[Any, Any]]] = {}
+    if len(segments):
+        records = segments[columns].to_dict("records")
+        for row_id, record in zip(segments["row_id"].tolist(), records):
+            by_row.setdefault(row_id, []).append(record)
+    packed: list[Any] = [by_row.get(r, []) for r in out["row_id"].tolist()]
+    out[PACKED] = pd.Series(packed, index=out.index, dtype=object)
+    return out
+
+
+def unpack(packed: pd.DataFrame,
+           like: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Inverse of :func:`pack`: ``(documents, segments)``.
+
+    ``like`` is a segments frame (rows may be none) whose columns and dtypes the
+    unpacked segments take (records lose the difference between ``object`` and ``str``).
+    """
+    documents = packed.drop(columns=[PACKED])
+    rows, records = [], []
+    for row_id, units in zip(packed["row_id"].tolist(), packed[PACKED].tolist()):
+        for record in units if units is not None else []:
+            rows.append(row_id)
+            records.append(record)
+    segments = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    segments.insert(0, "row_id", pd.Series(rows, dtype="int64"))
+    if like is not None:
+        segments = segments.reindex(columns=list(like.columns))
+        for name, dtype in like.dtypes.items():
+            if segments[name].dtype != dtype:
+                segments[name] = segments[name].astype(dtype)
+    else:
+        for name in ("segment_id", "unit", "start", "end"):
+            if name in segments.columns:
+                segments[name] = segments[name].astype("int64")
+    return documents, segments
+
+
+def process_packed(frame: pd.DataFrame, bundle: ModelBundle, offsets: list[int] | None = None,
+                   partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+    """:func:`process_partition` + :func:`pack`, with the signature ``map_partitions`` wants."""
+    number = (partition_info or {}).get("number", 0)
+    offset = offsets[number] if offsets else 0
+    documents, segments = process_partition(frame, bundle, row_offset=offset)
+    return pack(documents, segments)
+
+
+def renumber_segments(segments: pd.DataFrame, start: int = 0) -> pd.DataFrame:
+    """Give ``segment_id`` consecutive values in row order, from ``start``."""
+    out = segments.reset_index(drop=True)
+    if "segment_id" in out.columns:
+        out["segment_id"] = np.arange(start, start + len(out), dtype="int64")
+    return out
+
+
+# --------------------------------------------------------------------------- fit + aggregate
+
+
+def fit_bundle(sample: pd.DataFrame, config: AnalysisConfig, *,
+               columns: dict[str, str] | None = None, keep: list[str] | None = None,
+               progress: Any = None) -> ModelBundle:
+    """Fit the theme model on a (sample) frame from :func:`read_feedback` and bundle it.
+
+    Only the theme model is fitted here; sentiment uses the shipped (or configured)
+    model, which every worker has.
+    """
+    columns = dict(columns if columns is not None else sample.attrs.get("columns", {}))
+    plain = ModelBundle.build(config, columns, keep=keep)
+    if not config.themes.enabled or len(sample) == 0:
+        return plain
+    from feedback_nlp.pipeline import FeedbackAnalysis
+    from feedback_nlp.topics import annotate as annotate_themes
+
+    documents, segments = process_partition(sample, plain, mapped=True)
+    fitted = annotate_themes(FeedbackAnalysis(documents=documents, segments=segments), config,
+                             progress=progress)
+    model = getattr(fitted, "theme_model", None)
+    return ModelBundle.build(config, columns, keep=keep, theme_model=model)
+
+
+def aggregate(documents: pd.DataFrame, segments: pd.DataFrame, config: AnalysisConfig, *,
+              theme_model: Any = None, info: dict[str, Any] | None = None,
+              progress: Any = None) -> Any:
+    """Build a :class:`~feedback_nlp.pipeline.FeedbackAnalysis` from per-row results.
+
+    Computes what needs every row: the theme table (counts over all rows, labels and
+    keywords from the fitted model), metrics by cut, and drivers.
+    """
+    from feedback_nlp import scores as scores_mod
+    from feedback_nlp._progress import SilentProgress
+    from feedback_nlp.pipeline import FeedbackAnalysis
+
+    progress = progress if progress is not None else SilentProgress()
+    analysis = FeedbackAnalysis(documents=documents, segments=segments, theme_model=theme_model)
+    if theme_model is not None and hasattr(theme_model, "themes_table"):
+        analysis.themes = theme_model.themes_table(documents, segments)
+    else:
+        topics = importlib.import_module("feedback_nlp.topics")
+        if theme_model is not None and hasattr(topics, "themes_table"):
+            analysis.themes = topics.themes_table(theme_model, documents, segments)
+    is_proxy = config.score_scale == "stars" and "score" in documents.columns
+    cuts = [c for c in ("segment", "channel", "stage") if c in documents.columns]
+    with progress.stage("Indicateurs"):
+        analysis.metrics = scores_mod.metrics_table(documents, by=cuts, is_proxy=is_proxy)
+    # Same condition as pipeline.analyze_frame: trends and cuts make sense without themes.
+    if "nps_class" in documents.columns or "date" in documents.columns:
+        from feedback_nlp import drivers
+
+        with progress.stage("Irritants et NPS"):
+            analysis = drivers.annotate(analysis, config)
+    analysis.info = dict(info or {})
+    analysis.info.setdefault("is_proxy", is_proxy)
+    analysis.info["rows_by_status"] = analysis.status_counts()
+    analysis.info.setdefault("score_scale", config.score_scale)
+    analysis.info.setdefault("config", config.to_dict())
+    analysis.info.setdefault("seed", config.seed)
+    return analysis
+
+
+# --------------------------------------------------------------------------- dask
+
+
+def analyze_dask(
+    ddf: Any,
+    text: str | None = None,
+    score: str | None = None,
+    *,
+    config: AnalysisConfig | None = None,
+    keep: list[str] | None = None,
+    client: Any = None,
+    scheduler: str | None = None,
+    progress: Any = None,
+    **columns: str | None,
+) -> Any:
+    """Analyse a Dask DataFrame: per-row stages on the workers, aggregates on the client.
+
+    Parameters
+    ----------
+    ddf
+        ``dask.dataframe.DataFrame`` with the user's column names (one row per answer,
+        in input order: ``row_id`` is the position across partitions).
+    text, score, columns
+        Column names, as for :func:`feedback_nlp.analyze` (``date=``, ``segment=``...).
+    config
+        :class:`AnalysisConfig`.
+    client, scheduler
+        A ``distributed.Client`` to use, or the address of a scheduler to connect to
+        (``"tcp://10.0.0.5:8786"``). Neither: Dask's current default scheduler.
+
+    Returns
+    -------
+    FeedbackAnalysis
+        The same tables as :func:`feedback_nlp.analyze` on the same rows.
+    """
+    import dask
+
+    config = config or AnalysisConfig()
+    started = time.perf_counter()
+    mapping = {"text": text, "score": score, **columns}
+    unknown = sorted(set(mapping) - set(_ROLES))
+    if unknown:
+        raise ConfigError(f"Unknown column role(s): {', '.join(unknown)}.",
+                          fix=f"use {', '.join(_ROLES)}.")
+    own_client = None
+    if client is None and scheduler:
+        from distributed import Client
+
+        try:
+            own_client = client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise ConfigError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}).",
+                              fix="check the address (tcp://HOST:8786) and that it runs.") from None
+    try:
+        head = ddf.get_partition(0).head(5, compute=True) if ddf.npartitions else ddf._meta
+        from feedback_nlp.io import _finish
+
+        mapped_head = _finish(head, mapping, keep, "the Dask DataFrame")
+        resolved: dict[str, str] = dict(mapped_head.attrs["columns"])
+        lengths = ddf.map_partitions(len).compute()
+        offsets = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype="int64"))]).tolist()
+        total = int(offsets[-1])
+        if total == 0:
+            from feedback_nlp.errors import EmptyInputError
+
+            raise EmptyInputError("The Dask DataFrame has no rows.")
+
+        # Fit the theme model on a bounded, seeded sample (the only non per-row step).
+        bundle = ModelBundle.build(config, resolved, keep=keep)
+        if config.themes.enabled:
+            fraction = min(1.0, config.themes.fit_sample / total)
+            sample_raw = ddf.sample(frac=fraction, random_state=config.seed) if fraction < 1 else ddf
+            sample_raw = sample_raw.compute()
+            sample = _finish(sample_raw.reset_index(drop=True), {r: resolved.get(r) for r in _ROLES},
+                             keep, "the Dask DataFrame")
+            bundle = fit_bundle(sample, config, columns=resolved, keep=keep, progress=progress)
+
+        head_documents, head_segments = process_partition(head, bundle, row_offset=0)
+        meta_docs = pack(head_documents, head_segments).iloc[:0]
+        # Dask turns object columns into Arrow strings by default; keep pandas' types so
+        # the result equals a single-machine run.
+        with dask.config.set({"dataframe.convert-string": False}):
+            packed = ddf.map_partitions(process_packed, bundle, offsets[:-1], meta=meta_docs,
+                                        enforce_metadata=False)
+            if client is not None:
+                frame = client.compute(packed).result()
+            else:
+                (frame,) = dask.compute(packed)
+    finally:
+        if own_client is not None:
+            own_client.close()
+    frame = frame.sort_values("row_id", kind="stable").reset_index(drop=True)
+    documents, segments = unpack(frame, like=head_segments.iloc[:0])
+    segments = renumber_segments(segments)
+    info = {"source": "Dask DataFrame", "columns": resolved, "rows_read": total,
+            "engine": "dask", "npartitions": int(ddf.npartitions)}
+    analysis = aggregate(documents, segments, config, theme_model=bundle.theme_model(), info=info,
+                         progress=progress)
+    from feedback_nlp.pipeline import versions
+
+    analysis.info["versions"] = versions()
+    analysis.info["elapsed_s"] = round(time.perf_counter() - started, 3)
+    if len(analysis.documents) != total:
+        raise AssertionError("row accounting broken: documents do not match the input rows")
+    return analysis
+
+
+def read_dask(path: str, *, blocksize: str | int = "64MB", delimiter: str | None = None,
+              encoding: str | None = None) -> Any:
+    """Read a CSV export as a Dask DataFrame of text cells (sniffed like :func:`read_feedback`)."""
+    import dask.dataframe as dd
+
+    from feedback_nlp.io import _check_path, _csv_options, _read_head
+
+    file = Path(path)
+    _check_path(file)
+    options = _csv_options(file, _read_head(file), delimiter, encoding)
+    compression = "gzip" if file.name.lower().endswith(".gz") else None
+    return dd.read_csv(str(file), sep=options["sep"], encoding=options["encoding"],
+                       dtype=str, keep_default_na=False, na_values=[],
+                       blocksize=None if compression else blocksize, compression=compression)
+
+
+# --------------------------------------------------------------------------- spark
+
+
+def spark_map_documents(sdf: Any, bundle: ModelBundle, *, sample_rows: pd.DataFrame) -> Any:
+    """Run the per-row stages on a Spark DataFrame with ``mapInPandas`` (optional extra).
+
+    ``sdf`` must carry a ``row_id`` (long) column and the user's columns;
+    ``sample_rows`` is a few raw rows (pandas) from which the output schema is derived.
+    Returns a Spark DataFrame of documents with their opinion units packed as JSON in
+    :data:`PACKED` (decode with :func:`unpack_json`).
+    """
+    try:
+        from pyspark.sql.pandas.types import from_arrow_schema
+    except ImportError:  # pragma: no cover - depends on the optional extra
+        raise ConfigError("PySpark is not installed.",
+                          fix='pip install "feedback-nlp[spark]".') from None
+    import pyarrow as pa
+
+    def run(batches: Any) -> Any:
+        for batch in batches:
+            yield _spark_batch(batch, bundle)
+
+    probe = sample_rows.copy()
+    if "row_id" not in probe.columns:
+        probe.insert(0, "row_id", range(len(probe)))
+    schema = from_arrow_schema(pa.Schema.from_pandas(_spark_batch(probe, bundle), preserve_index=False))
+    return sdf.mapInPandas(run, schema=schema)
+
+
+def _spark_batch(batch: pd.DataFrame, bundle: ModelBundle) -> pd.DataFrame:
+    import json
+
+    from feedback_nlp.io import map_columns
+    from feedback_nlp.pipeline import _parquet_safe
+
+    row_ids = batch["row_id"].astype("int64").to_numpy()
+    mapping = {role: bundle.columns.get(role) for role in _ROLES}
+    mapped = map_columns(batch.drop(columns=["row_id"]), mapping, keep=list(bundle.keep))
+    mapped["row_id"] = row_ids
+    documents, segments = process_partition(mapped, bundle, mapped=True)
+    out = _parquet_safe(pack(documents, segments))
+    out[PACKED] = [json.dumps(units, ensure_ascii=False, default=_json_default)
+                   for units in out[PACKED].tolist()]
+    return out
+
+
+def unpack_json(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`unpack` for frames whose :data:`PACKED` column holds JSON text (Spark)."""
+    import json
+
+    decoded = frame.copy()
+    decoded[PACKED] = [json.loads(v) if isinstance(v, str) else [] for v in decoded[PACKED]]
+    return unpack(decoded)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if math.isnan(float(value)) else float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
