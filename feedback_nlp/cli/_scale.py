@@ -80,7 +80,8 @@ def _run_dask(args: argparse.Namespace, config: Any, columns: dict[str, Any], pr
                             progress=progress, **columns)
     from distributed import Client, LocalCluster
 
-    workers = max(1, config.n_jobs if config.n_jobs > 0 else (os.cpu_count() or 1))
+    # A local cluster is asked for to use the cores: n_jobs when set above 1, else all.
+    workers = config.n_jobs if config.n_jobs > 1 else (os.cpu_count() or 1)
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
         return analyze_dask(ddf, config=config, client=client, keep=keep, progress=progress,

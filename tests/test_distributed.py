@@ -1,0 +1,186 @@
+"""Per-row stages as a pure partition function; Dask gives the single-machine result."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import feedback_nlp
+from feedback_nlp.config import AnalysisConfig
+from feedback_nlp.distributed import (
+    ModelBundle,
+    _load_model,
+    analyze_dask,
+    pack,
+    process_partition,
+    renumber_segments,
+    unpack,
+)
+from feedback_nlp.errors import ConfigError, ModelLoadError
+from feedback_nlp.io import read_feedback
+from feedback_nlp.pipeline import analyze_frame
+
+COLUMNS = {"text": "avis", "score": "note", "date": "date", "segment": "produit"}
+# Themes are fitted on a sample on a cluster: equality with one machine is checked on
+# the per-row stages and every aggregate that does not depend on the fitted model.
+CONFIG = AnalysisConfig().replace(score_scale="stars", themes={"enabled": False})
+
+
+@pytest.fixture(scope="module")
+def raw(sample_csv) -> pd.DataFrame:
+    """First 400 rows of the bundled real insurance sample, as text cells."""
+    return pd.read_csv(sample_csv, dtype=str, keep_default_na=False).head(400)
+
+
+@pytest.fixture(scope="module")
+def single(raw):
+    return feedback_nlp.analyze(raw, config=CONFIG, **COLUMNS)
+
+
+def test_partition_function_equals_pipeline_on_a_slice(raw, single) -> None:
+    bundle = ModelBundle.build(CONFIG, COLUMNS)
+    part = raw.iloc[100:250]
+    documents, segments = process_partition(part, bundle, row_offset=100)
+    expected = single.documents[single.documents["row_id"].between(100, 249)]
+    pd.testing.assert_frame_equal(documents, expected.reset_index(drop=True))
+    expected_segments = single.segments[single.segments["row_id"].between(100, 249)]
+    pd.testing.assert_frame_equal(
+        renumber_segments(segments).drop(columns="segment_id"),
+        expected_segments.reset_index(drop=True).drop(columns="segment_id"),
+    )
+
+
+def test_partition_function_is_pure(raw) -> None:
+    bundle = ModelBundle.build(CONFIG, COLUMNS)
+    part = raw.iloc[:50].copy()
+    before = part.copy()
+    first = process_partition(part, bundle)
+    second = process_partition(part, bundle)
+    pd.testing.assert_frame_equal(part, before)
+    pd.testing.assert_frame_equal(first[0], second[0])
+    pd.testing.assert_frame_equal(first[1], second[1])
+
+
+def test_pack_unpack_round_trip(raw) -> None:
+    bundle = ModelBundle.build(CONFIG, COLUMNS)
+    documents, segments = process_partition(raw.iloc[:80], bundle)
+    packed = pack(documents, segments)
+    assert len(packed) == len(documents)
+    back_docs, back_segs = unpack(packed, like=segments.iloc[:0])
+    pd.testing.assert_frame_equal(back_docs, documents)
+    pd.testing.assert_frame_equal(back_segs, segments)
+
+
+def test_bundle_is_plain_data_and_hash_follows_content() -> None:
+    first = ModelBundle.build(CONFIG, COLUMNS)
+    same = ModelBundle.build(CONFIG, COLUMNS)
+    other = ModelBundle.build(CONFIG.replace(seed=7), COLUMNS)
+    assert first.digest == same.digest != other.digest
+    assert first.analysis_config == CONFIG
+    assert first.theme_model() is None
+
+
+def test_bundle_refuses_foreign_model_classes(tmp_path) -> None:
+    class Outsider:
+        def save(self, directory) -> None:  # pragma: no cover - never reached
+            raise AssertionError
+
+    with pytest.raises(ConfigError):
+        ModelBundle.build(CONFIG, COLUMNS, theme_model=Outsider())
+    with pytest.raises(ModelLoadError):
+        _load_model("os:system", {})
+    with pytest.raises(ModelLoadError):
+        _load_model("feedback_nlp.config:AnalysisConfig", {"../../escape.txt": b"x"})
+
+
+def test_dask_default_scheduler_equals_single_machine(raw, single) -> None:
+    import dask.dataframe as dd
+
+    ddf = dd.from_pandas(raw, npartitions=3)
+    result = analyze_dask(ddf, config=CONFIG, **COLUMNS)
+    pd.testing.assert_frame_equal(result.documents, single.documents)
+    pd.testing.assert_frame_equal(result.segments, single.segments)
+    pd.testing.assert_frame_equal(result.metrics, single.metrics)
+    pd.testing.assert_frame_equal(result.trends, single.trends)
+    assert result.info["rows_read"] == len(raw)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_two_workers_equals_single_machine(raw, single) -> None:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    ddf = dd.from_pandas(raw, npartitions=4)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        result = analyze_dask(ddf, config=CONFIG, client=client, **COLUMNS)
+    pd.testing.assert_frame_equal(result.documents, single.documents)
+    pd.testing.assert_frame_equal(result.segments, single.segments)
+    pd.testing.assert_frame_equal(result.metrics, single.metrics)
+    pd.testing.assert_frame_equal(result.theme_by_nps, single.theme_by_nps)
+
+
+def test_dask_keeps_rows_with_problems(sample_csv) -> None:
+    import dask.dataframe as dd
+
+    frame = pd.DataFrame({  # hand-written fixture, not real reviews
+        "avis": ["Livraison rapide mais SAV injoignable", "", "RAS", "Très bien", None],
+        "note": ["2", "5", "4", "douze", "3"],
+    })
+    result = analyze_dask(dd.from_pandas(frame, npartitions=2), "avis", "note", config=CONFIG)
+    expected = analyze_frame(read_feedback(frame, "avis", "note"), CONFIG)  # type: ignore[arg-type]
+    assert result.documents["status"].tolist() == expected.documents["status"].tolist()
+    assert result.documents["row_id"].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_dask_bad_scheduler_and_roles_are_clear_errors(raw) -> None:
+    import dask.dataframe as dd
+
+    ddf = dd.from_pandas(raw.head(10), npartitions=1)
+    with pytest.raises(ConfigError, match="Unknown column role"):
+        analyze_dask(ddf, config=CONFIG, verbatim="avis")  # type: ignore[arg-type]
+
+
+def test_spark_map_in_pandas_equals_single_machine(raw, single) -> None:
+    pyspark = pytest.importorskip("pyspark", reason="the [spark] extra is optional")
+    from pyspark.sql import SparkSession
+
+    from feedback_nlp.distributed import spark_map_documents, unpack_json
+
+    spark = SparkSession.builder.master("local[2]").appName("feedback_nlp-test").getOrCreate()
+    try:
+        data = raw.head(120).reset_index(drop=True)
+        data.insert(0, "row_id", range(len(data)))
+        sdf = spark.createDataFrame(data).repartition(2)
+        bundle = ModelBundle.build(CONFIG, COLUMNS)
+        out = spark_map_documents(sdf, bundle, sample_rows=raw.head(5)).toPandas()
+    finally:
+        spark.stop()
+    documents, _ = unpack_json(out.sort_values("row_id").reset_index(drop=True))
+    expected = single.documents.head(120)
+    assert documents["row_id"].tolist() == expected["row_id"].tolist()
+    assert documents["clean_text"].tolist() == expected["clean_text"].tolist()
+    assert documents["status"].tolist() == expected["status"].tolist()
+    assert pyspark is not None
+
+
+@pytest.mark.slow
+def test_cli_engine_dask_local_cluster(sample_csv, tmp_path, capsys) -> None:
+    from feedback_nlp.cli import main
+
+    out = tmp_path / "dask"
+    code = main(["analyze", str(sample_csv), "--text", "avis", "--score", "note",
+                 "--score-scale", "stars", "--engine", "dask", "--no-themes", "--no-report",
+                 "-q", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    documents = pd.read_parquet(out / "documents.parquet")
+    assert documents["row_id"].tolist() == list(range(3000))
+
+
+def test_cli_scheduler_without_dask_engine_is_an_error(sample_csv, tmp_path, capsys) -> None:
+    from feedback_nlp.cli import main
+
+    code = main(["analyze", str(sample_csv), "--scheduler", "tcp://127.0.0.1:8786", "--chunksize",
+                 "10", "-q", "-o", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code != 0 and "--engine dask" in err
