@@ -790,8 +790,10 @@ class PeriodComparison:
         for _, row in self.overall.iterrows():
             if row["period"] == "change":
                 significance = "significatif" if row["p_value"] < 0.05 else "non significatif"
+                p_text = "p < 0,001" if row["p_value"] < 0.001 else \
+                    f"p = {row['p_value']:.3f}".replace(".", ",")
                 lines.append(f"Évolution du NPS : {row['nps']:+.1f} pts [IC {row['ci_low']:+.1f} ; "
-                             f"{row['ci_high']:+.1f}] (p = {row['p_value']:.3f}, {significance})")
+                             f"{row['ci_high']:+.1f}] ({p_text}, {significance})")
             else:
                 name = "Avant" if row["period"] == "before" else "Après"
                 proxy = " (proxy étoiles)" if row["is_proxy"] else ""

@@ -1,0 +1,82 @@
+"""``feedback-nlp compare FILE --before A:B --after C:D``: did the NPS move, and why?"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from feedback_nlp.cli.analyze import add_column_options, build_config, column_kwargs
+
+EXAMPLE = """\
+Exemple :
+  feedback-nlp compare export.csv --text verbatim --score nps --date date \\
+      --before 2024-01-01:2024-03-31 --after 2024-04-01:2024-06-30 -o comparaison/
+
+Les thèmes sont appris une seule fois sur tout le fichier, puis lus dans chaque période :
+les deux périodes sont comparées avec le même plan de codes. Les dates sont incluses.
+Sorties (-o) : comparison_overall.csv / .parquet (NPS avant, après, évolution avec IC)
+et comparison_themes.csv / .parquet (part et impact de chaque thème avant / après).
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "compare",
+        help="comparer deux périodes (NPS, part et impact des thèmes)",
+        description="Compare deux périodes d'un export : évolution du NPS avec son intervalle "
+        "de confiance, et de la part et de l'impact NPS de chaque thème.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", help="CSV, XLSX, Parquet ou JSONL")
+    parser.add_argument("--before", required=True, metavar="DEBUT:FIN",
+                        help="période de référence, ex. 2024-01-01:2024-03-31")
+    parser.add_argument("--after", required=True, metavar="DEBUT:FIN",
+                        help="période comparée, ex. 2024-04-01:2024-06-30")
+    add_column_options(parser)
+    parser.add_argument("-o", "--output", help="dossier où écrire les tables de comparaison")
+    parser.add_argument("--config", help="fichier TOML de configuration (AnalysisConfig)")
+    parser.add_argument("--score-scale", choices=["nps", "stars"],
+                        help="nps = recommandation 0-10 (défaut); stars = note 1-5, NPS en proxy")
+    parser.add_argument("--seed", type=int, help="graine aléatoire (défaut 42)")
+    parser.add_argument("--sentiment-model", metavar="DIR",
+                        help="dossier d'un modèle de sentiment (défaut: modèle livré)")
+    parser.add_argument("--embedding", metavar="NAME_OR_DIR",
+                        help="plongements des thèmes: default, spacy, ou dossier sentence-transformers")
+    parser.add_argument("--taxonomy", metavar="TOML", help="taxonomie d'irritants personnalisée")
+    parser.add_argument("--no-sentiment", action="store_true", help="sans analyse de sentiment")
+    parser.add_argument("--no-themes", action="store_true", help="NPS seulement, sans thèmes")
+    parser.add_argument("--top", type=int, default=10, help="thèmes affichés (défaut %(default)s)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="sans barre de progression")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from feedback_nlp._progress import default_progress
+    from feedback_nlp.drivers import compare_periods, parse_date_range
+    from feedback_nlp.errors import ConfigError
+    from feedback_nlp.io import ensure_output_dir, write_csv
+    from feedback_nlp.pipeline import analyze
+
+    # Fail before the analysis, not after it.
+    before, after = parse_date_range(args.before), parse_date_range(args.after)
+    if not args.date:
+        raise ConfigError("compare needs the date column.", fix="add --date COLUMN.")
+    config = build_config(args)
+    output = ensure_output_dir(args.output) if args.output else None
+    result = analyze(args.file, config=config, progress=default_progress(args.quiet),
+                     delimiter=args.delimiter, encoding=args.encoding, **column_kwargs(args))
+    if "nps_class" not in result.documents.columns:
+        raise ConfigError("compare needs a score column.", fix="add --score COLUMN.")
+    comparison = compare_periods(result, before, after, config)
+    print(comparison.summary(top=args.top))
+    if output is not None:
+        for name, frame in (("comparison_overall", comparison.overall),
+                            ("comparison_themes", comparison.themes)):
+            if frame.empty:
+                continue
+            write_csv(frame, output / f"{name}.csv")
+            frame.to_parquet(output / f"{name}.parquet", index=False)
+        print(f"Tables écrites dans : {Path(output).resolve()}")
+    return 0
