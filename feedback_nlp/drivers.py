@@ -25,6 +25,10 @@ Definitions (see ``docs/drivers.md`` for every column)
 - ``priority_score = max(0, −negative_impact_ci_high)``: the NPS points that negative
   mentions cost *at least* (the bound of the interval closest to zero), so a theme
   mentioned by 12 people with a wide interval scores ~0.
+- Quadrant: volume (``share``) against cost (``negative_impact``), split at the medians
+  of the supported themes (cost split capped at 0): ``fix first`` (frequent and costly),
+  ``watch`` (rare and costly), ``strengths`` (frequent, not costly), ``keep`` (rare, not
+  costly).
 
 Example
 -------
@@ -442,11 +446,16 @@ def _rank(table: pd.DataFrame, config: DriverConfig, is_proxy: bool, lang: str) 
     table = order.drop(columns="_severity").reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
 
+    # Priority matrix: x = volume (share), y = what the theme costs (negative impact, or the
+    # mention impact without sentiment). A signed mention impact would call a praised theme
+    # such as "Emplacement" an irritant whenever its mentioners are less enthusiastic.
     supported = table[~table["low_support"]]
     reference = supported if len(supported) else table
+    cost = (table["negative_impact"] if has_negative else table["nps_impact"]).fillna(0.0)
+    reference_cost = cost[reference.index]
     x_split = reference["share"].median()
-    y_split = min(float(reference["nps_impact"].median()), 0.0)
-    bad = table["nps_impact"] <= y_split
+    y_split = min(float(reference_cost.median()), 0.0)
+    bad = (cost <= y_split) & (cost < 0)
     big = table["share"] >= x_split
     table["quadrant"] = np.select([bad & big, bad & ~big, ~bad & big],
                                   ["fix first", "watch", "strengths"], default="keep")

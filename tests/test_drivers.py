@@ -117,8 +117,8 @@ def test_priority_score_rank_and_quadrant() -> None:
     assert table.loc["SAV", "priority_score"] == pytest.approx(expected)
     assert table.loc["Prix", "priority_score"] == 0.0
     assert table.loc["Prix", "rank"] == 3
-    # Medians over the 3 themes: share 2/9 (ties count as high volume) and impact
-    # min(median, 0) = -28.9 (Livraison's own impact: ties count as harmful).
+    # Medians over the 3 themes: share 2/9 (ties count as high volume) and negative impact
+    # -31.7 (Livraison and SAV; ties count as costly); Prix costs nothing.
     assert table.loc["Livraison", "quadrant"] == "fix first"
     assert table.loc["SAV", "quadrant"] == "fix first"
     assert table.loc["Prix", "quadrant"] == "strengths"  # positive impact
@@ -141,8 +141,8 @@ def test_quadrants_watch_and_keep_on_small_themes() -> None:
     themes = pd.concat([_themes(), pd.DataFrame({"theme_id": [4, 5], "label": ["Colis", "Site"]})])
     table = drivers.priorities(_documents(), segments, themes, min_support=1,
                                ci_method="delta").set_index("label")
-    # shares 4/9, 2/9, 2/9, 1/9, 1/9: median 2/9; impacts: Colis = 11.1 - (0 - 100 + 300)/8
-    # = -13.9, Site = 11.1 - 0 = +11.1; median impact -13.9 (Colis, a tie: harmful).
+    # shares 4/9, 2/9, 2/9, 1/9, 1/9: median 2/9; negative impacts: Livraison and SAV -31.7,
+    # Colis = 11.1 - (0 - 100 + 300)/8 = -13.9, Prix and Site 0: median -13.9 (Colis, a tie).
     assert table.loc["Colis", "nps_impact"] == pytest.approx(100 / 9 - 25)
     assert table.loc["Colis", "quadrant"] == "watch"
     assert table.loc["Site", "quadrant"] == "keep"
