@@ -45,7 +45,7 @@ class DriverConfig:
     min_support: int = 30  # themes with fewer scored mentioners are flagged, never ranked first
     n_bootstrap: int = 500
     confidence: float = 0.95
-    ci_method: str = "bootstrap"  # interval of impacts: "bootstrap" (seeded) or "delta"
+    ci_method: str = "delta"  # interval of impacts: "delta" or "bootstrap" (seeded, n_bootstrap)
     target: str = "nps"  # driver model outcome: "nps" (-100/0/100), "score" or "detractor"
     period: str | None = None  # trends granularity: "week", "month", "quarter"; None = from span
 

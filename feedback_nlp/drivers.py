@@ -516,7 +516,8 @@ def theme_by_nps(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.Dat
     For each theme and class (detractor, passive, promoter) among scored documents with a
     usable text: ``class_documents``, ``mentions``, ``share`` (of the class who mention
     the theme), ``base_share`` (of all scored documents), ``lift = share / base_share``,
-    ``p_value`` (Fisher exact test, this class vs the two others), ``significant``;
+    ``p_value`` (Fisher exact test, this class vs the two others), ``q_value``
+    (Benjamini-Hochberg over the whole table), ``significant`` (``q_value < 0.05``);
     ``negative_mentions``; ``net_sentiment`` (% positive − % negative opinions on the
     theme written by this class) and ``theme_net_sentiment`` (all classes).
 
@@ -571,7 +572,15 @@ def theme_by_nps(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.Dat
                 "theme_net_sentiment": found.net_sentiment.get(int(theme_id), math.nan),
                 "is_proxy": is_proxy,
             })
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    # 3 classes × many themes: control the false discovery rate (Benjamini-Hochberg).
+    tested = table["p_value"].notna()
+    table["q_value"] = np.nan
+    if tested.any():
+        table.loc[tested, "q_value"] = stats.false_discovery_control(
+            table.loc[tested, "p_value"].to_numpy(dtype=float))
+    table["significant"] = (table["q_value"] < 1 - confidence).fillna(False).astype(bool)
+    return table[columns[:10] + ["q_value"] + columns[10:]]
 
 
 def _opinions_by_class(segments: pd.DataFrame, class_of: pd.Series) -> dict[tuple[int, str], float]:

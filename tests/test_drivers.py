@@ -186,6 +186,9 @@ def test_theme_by_nps_by_hand() -> None:
     # Fisher exact on [[2, 1], [0, 6]]: P(X=2) = C(3,2)/C(9,2) = 3/36, the only table as
     # extreme, so p = 1/12.
     assert sav.loc["detractor", "p_value"] == pytest.approx(1 / 12)
+    expected_q = stats.false_discovery_control(table["p_value"].to_numpy())
+    np.testing.assert_allclose(table["q_value"], expected_q)
+    assert not table["significant"].any()  # 9 rows: nothing survives at q < 0.05
     livraison = table[table["label"] == "Livraison"].set_index("nps_class")
     assert livraison.loc["detractor", "net_sentiment"] == pytest.approx(-100)
     assert livraison.loc["promoter", "net_sentiment"] == pytest.approx(100)
@@ -335,7 +338,9 @@ def test_documents_theme_ids_fallback() -> None:
 def test_inputs_are_not_mutated() -> None:
     documents, segments, themes = _documents(), _segments(), _themes()
     before = documents.copy(), segments.copy(), themes.copy()
-    drivers.priorities(documents, segments, themes, min_support=1, n_bootstrap=50)
+    table = drivers.priorities(documents, segments, themes, min_support=1, n_bootstrap=50,
+                               ci_method="bootstrap")
+    assert (table["nps_impact_ci_low"] <= table["nps_impact"]).all()
     drivers.theme_by_nps(documents, segments, themes)
     for original, after in zip(before, (documents, segments, themes)):
         pd.testing.assert_frame_equal(original, after)
