@@ -431,6 +431,9 @@ DEFAULT_STEPS: tuple[Normalizer, ...] = (
     strip_html,
     normalize_unicode,  # entities may decode to invisible characters
     normalize_punctuation,
+    fix_mojibake,  # again: ftfy decides from context, which the steps above may change
+    normalize_punctuation,
+    normalize_whitespace,  # before SMS expansion, which looks at single spaces
     mask_pii,
     reduce_elongations,
     expand_sms,
