@@ -107,9 +107,15 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def run_worker(script: Path, args: list[str], timeout: float | None = None) -> dict[str, Any]:
-    """Run ``script --worker ...`` in a fresh process; it prints one JSON object last."""
-    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+def run_worker(script: Path, args: list[str], timeout: float | None = None,
+               threads: str | None = "1") -> dict[str, Any]:
+    """Run ``script --worker ...`` in a fresh process; it prints one JSON object last.
+
+    ``threads`` caps BLAS/OpenMP threads (``None``: the libraries' defaults, all cores).
+    """
+    env = dict(os.environ)
+    if threads is not None:
+        env["OMP_NUM_THREADS"] = threads
     done = subprocess.run([sys.executable, str(script), "--worker", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:

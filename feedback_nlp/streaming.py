@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,32 @@ def _concat_compact(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def _processed(chunks: Iterator[pd.DataFrame], bundle: ModelBundle,
+               n_jobs: int) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Per-row stages of each chunk, in input order; ``n_jobs > 1`` uses worker processes.
+
+    At most ``n_jobs + 1`` chunks are in flight, so memory stays bounded.
+    """
+    if n_jobs <= 1:
+        for chunk in chunks:
+            yield process_partition(chunk, bundle, mapped=True)
+        return
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    # "spawn": forking a process that already runs torch / OpenMP threads can hang.
+    context = multiprocessing.get_context("spawn")
+    pending: deque[Future[tuple[pd.DataFrame, pd.DataFrame]]] = deque()
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
+        for chunk in chunks:
+            pending.append(pool.submit(process_partition, chunk, bundle, mapped=True))
+            if len(pending) > n_jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def analyze_stream(
     source: str | os.PathLike[str] | pd.DataFrame,
     output: str | os.PathLike[str],
@@ -175,6 +202,9 @@ def analyze_stream(
         chunk), the aggregate tables and ``summary.json``.
     chunksize
         Rows per chunk; memory grows with it, not with the file.
+    config
+        ``config.n_jobs > 1`` runs the per-row stages of successive chunks in that many
+        worker processes (results are written in input order).
     text, score, columns
         Column names, as for :func:`feedback_nlp.analyze`.
 
@@ -228,8 +258,7 @@ def analyze_stream(
     n_segments = 0
     try:
         with reporter.stage("Analyse par blocs") as step:
-            for chunk in chunks():
-                documents, segments = process_partition(chunk, bundle, mapped=True)
+            for documents, segments in _processed(chunks(), bundle, config.n_jobs):
                 if "segment_id" in segments.columns:
                     segments = segments.assign(segment_id=np.arange(
                         n_segments, n_segments + len(segments), dtype="int64"))
@@ -241,7 +270,7 @@ def analyze_stream(
                 compact_segments.append(_compact(segments, COMPACT_SEGMENT_COLUMNS))
                 total += len(documents)
                 step.advance(len(documents))
-                del chunk, documents, segments
+                del documents, segments
     finally:
         documents_out.close()
         segments_out.close()

@@ -119,3 +119,15 @@ def test_cli_rejects_conflicting_scale_options(sample_csv, tmp_path, capsys) -> 
     code = main(["analyze", str(sample_csv), "--chunksize", "100", "--sample", "10",
                  "-q", "-o", str(tmp_path)])
     assert code != 0
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_tables(sample_csv, tmp_path) -> None:
+    one = analyze_stream(sample_csv, tmp_path / "one", chunksize=600, config=CONFIG, **COLUMNS)
+    two = analyze_stream(sample_csv, tmp_path / "two", chunksize=600,
+                         config=CONFIG.replace(n_jobs=2), **COLUMNS)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one" / "documents.parquet"),
+                                  pd.read_parquet(tmp_path / "two" / "documents.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one" / "segments.parquet"),
+                                  pd.read_parquet(tmp_path / "two" / "segments.parquet"))
+    pd.testing.assert_frame_equal(one.metrics, two.metrics)
