@@ -684,7 +684,9 @@ def trends(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.DataFrame
                              "label": info.label, "n": total, "count": int(counts[j]),
                              "value": 100 * counts[j] / total if total else math.nan,
                              "ci_low": 100 * low, "ci_high": 100 * high})
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    table["theme_id"] = table["theme_id"].astype("Int64")  # empty on nps / csat rows
+    return table
 
 
 def emerging(trend_table: pd.DataFrame, *, confidence: float = 0.95,

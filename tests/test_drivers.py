@@ -369,3 +369,17 @@ def test_analyze_fills_driver_tables_on_the_sample(sample_csv: object) -> None:
     assert (result.trends["metric"] == "csat").any()  # star ratings: CSAT trend too
     assert nps["is_proxy"].all()
     assert result.priorities.empty  # no themes: nothing to rank, nothing invented
+
+
+def test_driver_tables_survive_save_and_load(tmp_path: object) -> None:
+    documents, segments = _dated()
+    config = AnalysisConfig(drivers=DriverConfig(min_support=1))
+    analysis = drivers.annotate(
+        FeedbackAnalysis(documents=documents, segments=segments, themes=_themes()), config)
+    assert {"cuts", "emerging"} <= set(analysis.tables)
+    loaded = FeedbackAnalysis.load(analysis.save(tmp_path, csv=False))
+    pd.testing.assert_frame_equal(loaded.priorities, analysis.priorities, check_dtype=False)
+    pd.testing.assert_frame_equal(loaded.trends, analysis.trends, check_dtype=False)
+    assert loaded.trends["theme_id"].dropna().tolist() == analysis.trends["theme_id"].dropna().tolist()
+    pd.testing.assert_frame_equal(loaded.tables["emerging"], analysis.tables["emerging"],
+                                  check_dtype=False)
