@@ -20,8 +20,9 @@ Definitions (see ``docs/drivers.md`` for every column)
 - Intervals of impacts: seeded Poisson bootstrap (percentile) or the delta method
   ``Var = gap² s(1−s)/n + s² (Var(v|m)/n_m + Var(v|¬m)/n_¬m)``.
 - Driver model: least squares of ``v`` (or the score, or the detractor flag) on the
-  theme-negative and theme-positive indicators of every theme at once, HC3 robust
-  standard errors; ``penalty = −coef(negative)``, ``reward = coef(positive)``.
+  theme-negative and theme-positive indicators of every theme at once plus
+  ``log(1 + opinion units)`` (long reviews mention more themes and are more negative),
+  HC3 robust standard errors; ``penalty = −coef(negative)``, ``reward = coef(positive)``.
 - ``priority_score = max(0, −negative_impact_ci_high)``: the NPS points that negative
   mentions cost *at least* (the bound of the interval closest to zero), so a theme
   mentioned by 12 people with a wide interval scores ~0.
@@ -284,12 +285,14 @@ def _impact(values: np.ndarray, mask: np.ndarray, config: DriverConfig, seed: in
 
 
 def driver_model(outcome: np.ndarray, negative: np.ndarray, positive: np.ndarray | None, *,
-                 confidence: float = 0.95) -> pd.DataFrame:
+                 controls: np.ndarray | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Least squares of ``outcome`` on theme-negative / theme-positive indicators.
 
     All themes enter one model, so a document mentioning two irritants is not counted
-    twice. Standard errors are heteroskedasticity-robust (HC3); indicators with no
-    variation get NaN.
+    twice. ``controls`` (e.g. ``log(1 + number of opinion units)``) enter the model too:
+    long reviews mention more themes *and* are more negative, and without this control
+    every theme would inherit part of that length effect. Standard errors are
+    heteroskedasticity-robust (HC3); indicators with no variation get NaN.
 
     Returns
     -------
@@ -300,7 +303,8 @@ def driver_model(outcome: np.ndarray, negative: np.ndarray, positive: np.ndarray
     """
     n, k = negative.shape
     blocks = [negative] + ([positive] if positive is not None else [])
-    design = np.column_stack([np.ones(n)] + [b.astype(float) for b in blocks])
+    extra = [] if controls is None else [np.asarray(controls, dtype=float).reshape(n, -1)]
+    design = np.column_stack([np.ones(n)] + [b.astype(float) for b in blocks] + extra)
     varying = np.r_[True, design[:, 1:].std(axis=0) > 0]
     x = design[:, varying]
     coef = np.full(design.shape[1], np.nan)
@@ -320,13 +324,24 @@ def driver_model(outcome: np.ndarray, negative: np.ndarray, positive: np.ndarray
     out = pd.DataFrame({"penalty": -neg_coef, "penalty_ci_low": -neg_coef - z * neg_se,
                         "penalty_ci_high": -neg_coef + z * neg_se})
     if positive is not None:
-        pos_coef, pos_se = coef[k + 1:], se[k + 1:]
+        pos_coef, pos_se = coef[k + 1:2 * k + 1], se[k + 1:2 * k + 1]
         out["reward"] = pos_coef
         out["reward_ci_low"] = pos_coef - z * pos_se
         out["reward_ci_high"] = pos_coef + z * pos_se
     else:
         out["reward"] = out["reward_ci_low"] = out["reward_ci_high"] = np.nan
     return out
+
+
+def _length_control(documents: pd.DataFrame, segments: pd.DataFrame) -> np.ndarray | None:
+    """``log(1 + opinion units)`` per document (None when segments say nothing)."""
+    if segments is None or segments.empty or "row_id" not in segments.columns:
+        return None
+    key = "segment_id" if "segment_id" in segments.columns else None
+    units = (segments.groupby("row_id")[key].nunique() if key
+             else segments.groupby("row_id").size())
+    counts = documents["row_id"].map(units).fillna(0).to_numpy(dtype=float)
+    return np.log1p(counts)
 
 
 def _outcome(documents: pd.DataFrame, target: str) -> np.ndarray:
@@ -408,7 +423,8 @@ def priorities(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.DataF
         table["negative_impact"] = negative[0]
         table["negative_impact_ci_low"], table["negative_impact_ci_high"] = negative[1:3]
         model = driver_model(_outcome(scored_docs, drivers_config.target), mentions.negative,
-                             mentions.positive, confidence=drivers_config.confidence)
+                             mentions.positive, controls=_length_control(scored_docs, segments),
+                             confidence=drivers_config.confidence)
         for column in model.columns:
             table[column] = model[column].to_numpy()
     else:

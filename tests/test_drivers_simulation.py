@@ -79,6 +79,11 @@ def _simulate(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFr
     rows, cols = np.nonzero(mentioned)
     segments = pd.DataFrame({"row_id": rows, "theme_id": cols,
                              "sentiment": np.where(negative[rows, cols], "negative", "positive")})
+    # Opinion units about nothing in the code frame (theme -1), unrelated to satisfaction.
+    other = np.repeat(np.arange(n), rng.poisson(1.5, n))
+    segments = pd.concat([segments, pd.DataFrame({"row_id": other, "theme_id": -1,
+                                                  "sentiment": "neutral"})], ignore_index=True)
+    segments["segment_id"] = np.arange(len(segments))
     return documents, segments
 
 
@@ -160,3 +165,35 @@ def test_simulated_bootstrap_intervals_cover_about_95_percent() -> None:
     coverage = _coverage("bootstrap", repetitions=60, n=2000, seed=12)
     for name in ("nps_impact", "negative_impact"):  # 300 intervals each
         assert 0.92 <= coverage[name] <= 0.98, (name, coverage[name])
+
+
+def _verbose_unhappy(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SIMULATED: unhappy customers write more opinion units; each unit gets one of four
+    decoy themes at random (40%) with a random polarity. No theme has any effect."""
+    score = np.clip(np.round(rng.normal(7.5, 2.2, n)), 0, 10)
+    units = 1 + rng.poisson(np.where(score <= 6, 4.0, 1.5))
+    rows = np.repeat(np.arange(n), units)
+    documents = pd.DataFrame({"row_id": np.arange(n), "text_status": "ok", "score": score,
+                              "nps_class": drivers.scores_mod.nps_class(pd.Series(score))})
+    segments = pd.DataFrame({
+        "row_id": rows, "segment_id": np.arange(len(rows)),
+        "theme_id": np.where(rng.random(len(rows)) < 0.4, rng.integers(0, 4, len(rows)), -1),
+        "sentiment": rng.choice(["negative", "positive"], len(rows)),
+    })
+    return documents, segments
+
+
+@pytest.mark.slow
+def test_simulated_length_control_removes_most_verbosity_bias() -> None:
+    themes = pd.DataFrame({"theme_id": range(4), "label": list("abcd")})
+    with_control, without_control = [], []
+    for seed in range(3):
+        documents, segments = _verbose_unhappy(3000, np.random.default_rng(seed))
+        table = drivers.priorities(documents, segments, themes, min_support=30)
+        with_control.extend(table["penalty"])
+        found = drivers.theme_mentions(documents, segments, list(range(4)))
+        bare = drivers.driver_model(drivers.nps_values(documents["nps_class"]), found.negative,
+                                    found.positive)
+        without_control.extend(bare["penalty"])
+        assert (bare["penalty_ci_low"] > 0).all()  # the bias without the control
+    assert abs(np.mean(with_control)) < np.mean(without_control) / 3
