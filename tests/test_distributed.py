@@ -141,9 +141,17 @@ def test_dask_bad_scheduler_and_roles_are_clear_errors(raw) -> None:
         analyze_dask(ddf, config=CONFIG, verbatim="avis")  # type: ignore[arg-type]
 
 
-def test_spark_map_in_pandas_equals_single_machine(raw, single) -> None:
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+def test_spark_map_in_pandas_equals_single_machine(raw, single, monkeypatch) -> None:
     pyspark = pytest.importorskip("pyspark", reason="the [spark] extra is optional")
+    import sys
+
     from pyspark.sql import SparkSession
+
+    # Spark's Python workers must run this interpreter (the one with feedback_nlp).
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
+    monkeypatch.setenv("PYSPARK_DRIVER_PYTHON", sys.executable)
 
     from feedback_nlp.distributed import spark_map_documents, unpack_json
 
@@ -156,11 +164,14 @@ def test_spark_map_in_pandas_equals_single_machine(raw, single) -> None:
         out = spark_map_documents(sdf, bundle, sample_rows=raw.head(5)).toPandas()
     finally:
         spark.stop()
-    documents, _ = unpack_json(out.sort_values("row_id").reset_index(drop=True))
+    documents, segments = unpack_json(out.sort_values("row_id").reset_index(drop=True))
     expected = single.documents.head(120)
     assert documents["row_id"].tolist() == expected["row_id"].tolist()
     assert documents["clean_text"].tolist() == expected["clean_text"].tolist()
     assert documents["status"].tolist() == expected["status"].tolist()
+    expected_segments = single.segments[single.segments["row_id"] < 120]
+    assert segments["row_id"].tolist() == expected_segments["row_id"].tolist()
+    assert segments["text"].tolist() == expected_segments["text"].tolist()
     assert pyspark is not None
 
 
