@@ -217,6 +217,9 @@ def impact_delta(values: np.ndarray, mask: np.ndarray, *, z: float = scores_mod.
         Arrays of length ``k`` (NaN where a group or its complement is empty).
     """
     n = len(values)
+    if n == 0:
+        empty = np.full(mask.shape[1], np.nan)
+        return empty, empty.copy(), empty.copy(), empty.copy()
     inside = mask.sum(axis=0).astype(float)
     outside = n - inside
     x = mask.astype(float)
@@ -303,9 +306,9 @@ def driver_model(outcome: np.ndarray, negative: np.ndarray, positive: np.ndarray
     """
     n, k = negative.shape
     blocks = [negative] + ([positive] if positive is not None else [])
-    extra = [] if controls is None else [np.asarray(controls, dtype=float).reshape(n, -1)]
+    extra = [] if controls is None or n == 0 else [np.asarray(controls, dtype=float).reshape(n, -1)]
     design = np.column_stack([np.ones(n)] + [b.astype(float) for b in blocks] + extra)
-    varying = np.r_[True, design[:, 1:].std(axis=0) > 0]
+    varying = np.r_[True, design[:, 1:].std(axis=0) > 0] if n else np.zeros(design.shape[1], bool)
     x = design[:, varying]
     coef = np.full(design.shape[1], np.nan)
     se = np.full(design.shape[1], np.nan)
@@ -467,7 +470,8 @@ def _rank(table: pd.DataFrame, config: DriverConfig, is_proxy: bool, lang: str) 
     # such as "Emplacement" an irritant whenever its mentioners are less enthusiastic.
     supported = table[~table["low_support"]]
     reference = supported if len(supported) else table
-    cost = (table["negative_impact"] if has_negative else table["nps_impact"]).fillna(0.0)
+    raw_cost = table["negative_impact"] if has_negative else table["nps_impact"]
+    cost = raw_cost.fillna(0.0)
     reference_cost = cost[reference.index]
     x_split = reference["share"].median()
     y_split = min(float(reference_cost.median()), 0.0)
@@ -475,7 +479,9 @@ def _rank(table: pd.DataFrame, config: DriverConfig, is_proxy: bool, lang: str) 
     big = table["share"] >= x_split
     table["quadrant"] = np.select([bad & big, bad & ~big, ~bad & big],
                                   ["fix first", "watch", "strengths"], default="keep")
-    table["quadrant_label"] = [quadrant_label(q, lang) for q in table["quadrant"]]
+    table["quadrant"] = table["quadrant"].where(raw_cost.notna().to_numpy(), None)  # no score
+    table["quadrant_label"] = [None if q is None else quadrant_label(q, lang)
+                               for q in table["quadrant"]]
     low = table["negative_impact_ci_low"] if has_negative else table["nps_impact_ci_low"]
     high = table["negative_impact_ci_high"] if has_negative else table["nps_impact_ci_high"]
     notes = np.where(table["low_support"], LOW_SUPPORT_NOTE,
@@ -797,6 +803,33 @@ def cuts(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.DataFrame,
     return pd.concat(frames, ignore_index=True)
 
 
+def theme_by_nps_cuts(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.DataFrame,
+                      config: AnalysisConfig | None = None, *, by: list[str] | None = None,
+                      is_proxy: bool = False) -> pd.DataFrame:
+    """:func:`theme_by_nps` per value of ``segment``, ``channel`` and ``stage`` (same rule
+    of minimum support as :func:`cuts`; q-values within each cut value)."""
+    config = config or AnalysisConfig()
+    by = [c for c in (by or ["segment", "channel", "stage"]) if c in documents.columns]
+    population = _population(documents).to_numpy()
+    frames = []
+    for column in by:
+        keys = documents[column].fillna("(vide)").astype(str)
+        for value in sorted(keys.unique()):
+            in_cut = (keys == value).to_numpy()
+            n_docs = int((population & in_cut).sum())
+            if n_docs < config.drivers.min_support:
+                continue
+            table = theme_by_nps(documents[in_cut], segments, themes, is_proxy=is_proxy,
+                                 confidence=config.drivers.confidence)
+            if table.empty:
+                continue
+            table.insert(0, "n_documents", n_docs)
+            table.insert(0, "value", value)
+            table.insert(0, "cut", column)
+            frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 # --------------------------------------------------------------------------- before/after
 
 
@@ -996,6 +1029,9 @@ def annotate(analysis: Any, config: AnalysisConfig) -> Any:
         cut_table = cuts(documents, segments, themes, config, is_proxy=is_proxy, csat=csat)
         if not cut_table.empty:
             analysis.tables["cuts"] = cut_table
+        by_class = theme_by_nps_cuts(documents, segments, themes, config, is_proxy=is_proxy)
+        if not by_class.empty:
+            analysis.tables["theme_by_nps_cuts"] = by_class
     if "date" in documents.columns and documents["date"].notna().any():
         analysis.trends = trends(documents, segments, themes, period=drivers_config.period,
                                  is_proxy=is_proxy, confidence=drivers_config.confidence,

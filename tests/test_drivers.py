@@ -261,6 +261,10 @@ def test_cuts_apply_min_support() -> None:
     # VIP rows: v = -100, -100, -100, 0, 0 (NPS -60); Livraison mentioners 0, 1, 3
     assert vip.loc["Livraison", "nps_mentioners"] == pytest.approx(-200 / 3)
     assert vip.loc["Livraison", "nps_impact"] == pytest.approx(-60 - (-50))
+    by_class = drivers.theme_by_nps_cuts(_documents(), _segments(), _themes(), config)
+    vip_sav = by_class[(by_class["value"] == "VIP") & (by_class["label"] == "SAV")]
+    # VIP detractors are rows 0-2; SAV is mentioned by 0 and 2
+    assert vip_sav.set_index("nps_class").loc["detractor", "share"] == pytest.approx(2 / 3)
     strict = AnalysisConfig(drivers=DriverConfig(min_support=5, ci_method="delta"))
     assert set(drivers.cuts(_documents(), _segments(), _themes(), strict)["value"]) == {"VIP"}
 
@@ -383,3 +387,11 @@ def test_driver_tables_survive_save_and_load(tmp_path: object) -> None:
     assert loaded.trends["theme_id"].dropna().tolist() == analysis.trends["theme_id"].dropna().tolist()
     pd.testing.assert_frame_equal(loaded.tables["emerging"], analysis.tables["emerging"],
                                   check_dtype=False)
+
+
+def test_no_valid_score_gives_no_impact_and_no_quadrant() -> None:
+    documents = _documents().assign(nps_class=None, score=np.nan)
+    table = drivers.priorities(documents, _segments(), _themes(), min_support=1)
+    assert table["nps_impact"].isna().all() and table["quadrant"].isna().all()
+    assert table["low_support"].all() and (table["mentions"] > 0).all()
+    assert (table["priority_score"] == 0).all()
