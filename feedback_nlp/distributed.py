@@ -281,6 +281,40 @@ def renumber_segments(segments: pd.DataFrame, start: int = 0) -> pd.DataFrame:
     return out
 
 
+def _process_mapped(frame: pd.DataFrame,
+                    bundle: ModelBundle) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return process_partition(frame, bundle, mapped=True)
+
+
+def process_parallel(frame: pd.DataFrame, config: AnalysisConfig, *, n_jobs: int,
+                     columns: dict[str, str] | None = None,
+                     min_rows_per_job: int = 5_000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`process_partition` on ``n_jobs`` worker processes for one in-memory frame.
+
+    ``frame`` comes from :func:`~feedback_nlp.io.read_feedback`. The frame is cut into
+    ``n_jobs`` contiguous parts; results are concatenated in input order, with
+    ``segment_id`` renumbered, so the output equals a one-process run. Small frames
+    (fewer than ``min_rows_per_job`` rows per job) run in this process: starting
+    workers costs about a second each.
+    """
+    columns = dict(columns if columns is not None else frame.attrs.get("columns", {}))
+    bundle = ModelBundle.build(config.replace(themes={"enabled": False}), columns)
+    jobs = max(1, min(n_jobs, len(frame) // max(1, min_rows_per_job)))
+    if jobs <= 1:
+        return process_partition(frame, bundle, mapped=True)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    bounds = np.linspace(0, len(frame), jobs + 1).astype(int)
+    parts = [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        results = list(pool.map(_process_mapped, parts, [bundle] * jobs))
+    documents = pd.concat([d for d, _ in results], ignore_index=True)
+    segments = renumber_segments(pd.concat([s for _, s in results], ignore_index=True))
+    return documents, segments
+
+
 # --------------------------------------------------------------------------- fit + aggregate
 
 

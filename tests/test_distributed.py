@@ -195,3 +195,14 @@ def test_cli_scheduler_without_dask_engine_is_an_error(sample_csv, tmp_path, cap
                  "10", "-q", "-o", str(tmp_path)])
     err = capsys.readouterr().err
     assert code != 0 and "--engine dask" in err
+
+
+@pytest.mark.slow
+def test_process_parallel_equals_one_process(sample_csv) -> None:
+    from feedback_nlp.distributed import process_parallel
+
+    frame = read_feedback(sample_csv, **COLUMNS)
+    one = process_partition(frame, ModelBundle.build(CONFIG, frame.attrs["columns"]), mapped=True)
+    two = process_parallel(frame, CONFIG, n_jobs=2, min_rows_per_job=500)
+    pd.testing.assert_frame_equal(two[0], one[0])
+    pd.testing.assert_frame_equal(two[1], one[1])
