@@ -486,7 +486,7 @@ def analyze_dask(
     return analysis
 
 
-def read_dask(path: str, *, blocksize: str | int = "64MB", delimiter: str | None = None,
+def read_dask(path: str, *, blocksize: str | int = "16MB", delimiter: str | None = None,
               encoding: str | None = None) -> Any:
     """Read a CSV export as a Dask DataFrame of text cells (sniffed like :func:`read_feedback`)."""
     import dask.dataframe as dd

@@ -68,6 +68,8 @@ def _run_dask(args: argparse.Namespace, config: Any, columns: dict[str, Any], pr
     keep = columns.pop("keep")
     if kind == "csv":
         ddf = read_dask(str(path), delimiter=args.delimiter, encoding=args.encoding)
+        if ddf.npartitions < 8:  # a gzipped CSV is one block: split it so every worker gets work
+            ddf = ddf.repartition(npartitions=8)
     else:
         from feedback_nlp.io import _read_excel, _read_jsonl, _read_parquet
 
