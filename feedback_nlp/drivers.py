@@ -26,10 +26,10 @@ Definitions (see ``docs/drivers.md`` for every column)
 - ``priority_score = max(0, −negative_impact_ci_high)``: the NPS points that negative
   mentions cost *at least* (the bound of the interval closest to zero), so a theme
   mentioned by 12 people with a wide interval scores ~0.
-- Quadrant: volume (``share``) against cost (``negative_impact``), split at the medians
-  of the supported themes (cost split capped at 0): ``fix first`` (frequent and costly),
-  ``watch`` (rare and costly), ``strengths`` (frequent, not costly), ``keep`` (rare, not
-  costly).
+- Quadrant: volume (``share``) against severity (``negative_impact / share``: what the
+  theme's complaints cost per unit of volume), split at the medians of the supported
+  themes (severity split capped at 0): ``fix first`` (frequent and severe), ``watch``
+  (rare and severe), ``strengths`` (frequent, not severe), ``keep`` (rare, not severe).
 
 Example
 -------
@@ -78,8 +78,8 @@ PRIORITY_COLUMNS = (
     "nps_non_mentioners_ci_high", "nps_impact", "nps_impact_ci_low", "nps_impact_ci_high",
     "negative_impact", "negative_impact_ci_low", "negative_impact_ci_high", "penalty",
     "penalty_ci_low", "penalty_ci_high", "reward", "reward_ci_low", "reward_ci_high",
-    "net_sentiment", "priority_score", "quadrant", "quadrant_label", "low_support", "note",
-    "is_proxy",
+    "net_sentiment", "priority_score", "severity", "quadrant", "quadrant_label", "low_support",
+    "note", "is_proxy",
 )
 _CSAT_COLUMNS = ("csat_mentioners", "csat_non_mentioners", "csat_impact", "csat_impact_ci_low",
                  "csat_impact_ci_high")
@@ -455,27 +455,30 @@ def _nps_of(values: np.ndarray, is_proxy: bool, z: float) -> scores_mod.NPSResul
 
 def _rank(table: pd.DataFrame, config: DriverConfig, is_proxy: bool, lang: str) -> pd.DataFrame:
     has_negative = table["negative_impact"].notna().any()
-    severity = table["negative_impact"] if has_negative else table["nps_impact"]
+    cost = table["negative_impact"] if has_negative else table["nps_impact"]
     bound = table["negative_impact_ci_high"] if has_negative else table["nps_impact_ci_high"]
     table["priority_score"] = np.maximum(0.0, -bound.fillna(0.0))
     table["low_support"] = table["scored_mentions"] < config.min_support
-    order = table.assign(_severity=severity.fillna(0.0)).sort_values(
-        ["low_support", "priority_score", "_severity", "mentions"],
+    order = table.assign(_cost=cost.fillna(0.0)).sort_values(
+        ["low_support", "priority_score", "_cost", "mentions"],
         ascending=[True, False, True, False], kind="mergesort")
-    table = order.drop(columns="_severity").reset_index(drop=True)
+    table = order.drop(columns="_cost").reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
 
-    # Priority matrix: x = volume (share), y = what the theme costs (negative impact, or the
-    # mention impact without sentiment). A signed mention impact would call a praised theme
-    # such as "Emplacement" an irritant whenever its mentioners are less enthusiastic.
+    # Priority matrix: x = volume (share), y = severity = cost per unit of volume
+    # (negative_impact / share, i.e. how much the theme's complaints cost when it comes up;
+    # the mention impact without sentiment). Total impact on y would count volume twice,
+    # so a rare theme would never look severe; a signed mention impact would call a
+    # praised theme such as "Emplacement" an irritant when its mentioners are lukewarm.
     supported = table[~table["low_support"]]
     reference = supported if len(supported) else table
     raw_cost = table["negative_impact"] if has_negative else table["nps_impact"]
-    cost = raw_cost.fillna(0.0)
-    reference_cost = cost[reference.index]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["severity"] = raw_cost / table["share"].where(table["share"] > 0)
+    severity = table["severity"].fillna(0.0)
     x_split = reference["share"].median()
-    y_split = min(float(reference_cost.median()), 0.0)
-    bad = (cost <= y_split) & (cost < 0)
+    y_split = min(float(severity[reference.index].median()), 0.0)
+    bad = (severity <= y_split) & (severity < 0)
     big = table["share"] >= x_split
     table["quadrant"] = np.select([bad & big, bad & ~big, ~bad & big],
                                   ["fix first", "watch", "strengths"], default="keep")
@@ -878,10 +881,14 @@ class PeriodComparison:
                 star = " *" if row["share_p_value"] < 0.05 else ""
                 lines.append(
                     f"  {row['label']} : {row['share_before']:.1f} % → {row['share_after']:.1f} % "
-                    f"({row['share_change']:+.1f} pts{star}) ; impact {row['impact_before']:+.1f} → "
-                    f"{row['impact_after']:+.1f}")
+                    f"({_signed(row['share_change'])} pts{star}) ; impact "
+                    f"{_signed(row['impact_before'])} → {_signed(row['impact_after'])}")
             lines.append("  * : changement de part significatif (p < 0,05)")
         return "\n".join(lines)
+
+
+def _signed(value: float) -> str:
+    return "—" if pd.isna(value) else f"{value:+.1f}"
 
 
 def parse_date_range(text: str | tuple[Any, Any]) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -117,8 +117,10 @@ def test_priority_score_rank_and_quadrant() -> None:
     assert table.loc["SAV", "priority_score"] == pytest.approx(expected)
     assert table.loc["Prix", "priority_score"] == 0.0
     assert table.loc["Prix", "rank"] == 3
-    # Medians over the 3 themes: share 2/9 (ties count as high volume) and negative impact
-    # -31.7 (Livraison and SAV; ties count as costly); Prix costs nothing.
+    # severity = negative impact / share: Livraison -31.7 / (4/9) = -71.4, SAV -142.9, Prix 0.
+    assert table.loc["Livraison", "severity"] == pytest.approx((100 / 9 - 300 / 7) * 9 / 4)
+    # Medians over the 3 themes: share 2/9 (ties count as high volume) and severity -71.4
+    # (Livraison: ties count as severe); Prix costs nothing.
     assert table.loc["Livraison", "quadrant"] == "fix first"
     assert table.loc["SAV", "quadrant"] == "fix first"
     assert table.loc["Prix", "quadrant"] == "strengths"  # positive impact
@@ -141,8 +143,9 @@ def test_quadrants_watch_and_keep_on_small_themes() -> None:
     themes = pd.concat([_themes(), pd.DataFrame({"theme_id": [4, 5], "label": ["Colis", "Site"]})])
     table = drivers.priorities(_documents(), segments, themes, min_support=1,
                                ci_method="delta").set_index("label")
-    # shares 4/9, 2/9, 2/9, 1/9, 1/9: median 2/9; negative impacts: Livraison and SAV -31.7,
-    # Colis = 11.1 - (0 - 100 + 300)/8 = -13.9, Prix and Site 0: median -13.9 (Colis, a tie).
+    # shares 4/9, 2/9, 2/9, 1/9, 1/9: median 2/9; negative impact of Colis = 11.1 -
+    # (0 - 100 + 300)/8 = -13.9, severity -125; Livraison -71.4, SAV -142.9, Prix and Site 0:
+    # median -71.4. Colis is rare and severe, Site rare and costs nothing.
     assert table.loc["Colis", "nps_impact"] == pytest.approx(100 / 9 - 25)
     assert table.loc["Colis", "quadrant"] == "watch"
     assert table.loc["Site", "quadrant"] == "keep"
