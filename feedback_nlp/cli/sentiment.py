@@ -1,0 +1,124 @@
+"""``feedback-nlp sentiment "texte"``, ``train-sentiment`` and ``finetune-sentiment``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+TRAIN_EXAMPLE = """\
+Exemple (reconstruit le modèle livré, graine 42, ~5-10 min sur 2 cœurs) :
+  feedback-nlp train-sentiment --data ../shared/data --out models/sentiment-fr-1
+"""
+FINETUNE_EXAMPLE = """\
+Exemple (modèle de base téléchargé au préalable dans un dossier local) :
+  feedback-nlp finetune-sentiment --base ~/modeles/camembert-base --data ../shared/data \\
+      --out models/mon-camembert --epochs 1
+Rien n'est téléchargé : --base doit être un dossier local (config.json, tokenizer, .safetensors).
+"""
+
+
+def register(subparsers: Any) -> None:
+    quick = subparsers.add_parser(
+        "sentiment", help="sentiment d'un ou plusieurs textes (vérification rapide)",
+        description="Affiche le sentiment de chaque texte, par unité d'opinion et au global.")
+    quick.add_argument("texts", nargs="+", metavar="TEXTE")
+    quick.add_argument("--sentiment-model", metavar="DIR",
+                       help="dossier d'un modèle de sentiment (défaut: modèle livré)")
+    quick.set_defaults(func=run_sentiment)
+
+    train = subparsers.add_parser(
+        "train-sentiment", help="entraîner le modèle de sentiment linéaire (reproductible)",
+        description="Entraîne le modèle de sentiment par défaut sur les avis étiquetés de "
+        "--data (split 80/20 par source, graine fixe) et l'enregistre (safetensors + JSON).",
+        epilog=TRAIN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    train.add_argument("--data", required=True, help="dossier shared/data (fichiers .csv.gz)")
+    train.add_argument("--out", required=True, help="dossier du modèle à écrire")
+    train.add_argument("--seed", type=int, default=42, help="graine (défaut %(default)s)")
+    train.add_argument("--sample", type=int, help="n'utiliser que N avis d'entraînement (essai)")
+    train.set_defaults(func=run_train)
+
+    tune = subparsers.add_parser(
+        "finetune-sentiment", help="affiner un modèle transformers local sur nos avis",
+        description="Affine un modèle transformers local (ex. CamemBERT) en classifieur "
+        "négatif / neutre / positif sur les avis étiquetés de --data.",
+        epilog=FINETUNE_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    tune.add_argument("--base", required=True, metavar="LOCAL_MODEL_DIR",
+                      help="dossier local du modèle de base")
+    tune.add_argument("--data", required=True,
+                      help="dossier shared/data, ou un CSV avec les colonnes text et label")
+    tune.add_argument("--out", required=True, help="dossier du modèle affiné")
+    tune.add_argument("--epochs", type=float, default=1.0, help="époques (défaut %(default)s)")
+    tune.add_argument("--max-steps", type=int, help="nombre maximal de pas")
+    tune.add_argument("--batch-size", type=int, default=16)
+    tune.add_argument("--learning-rate", type=float, default=3e-5)
+    tune.add_argument("--max-length", type=int, default=256, help="tokens par texte")
+    tune.add_argument("--sample", type=int, help="n'utiliser que N avis (essai)")
+    tune.add_argument("--seed", type=int, default=42)
+    tune.add_argument("--device", help="cpu, cuda... (défaut: GPU s'il y en a un)")
+    tune.set_defaults(func=run_finetune)
+
+
+def run_sentiment(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from feedback_nlp.clean import clean_text
+    from feedback_nlp.segment import split_opinions
+    from feedback_nlp.sentiment import LABELS, aggregate_units, load_model
+
+    model = load_model(args.sentiment_model)
+    names = {"negative": "négatif", "neutral": "neutre", "positive": "positif"}
+    for text in args.texts:
+        cleaned = clean_text(text)
+        units = split_opinions(cleaned) or []
+        if not units:
+            print(f"{text!r}: texte vide")
+            continue
+        proba = model.predict_proba([u.text for u in units])[list(LABELS)]
+        review = aggregate_units(proba, [0] * len(units), [u.end - u.start for u in units]).iloc[0]
+        flag = " (mitigé)" if review["mixed"] else ""
+        print(f"{names[review['sentiment']]}{flag}  neg={review['p_negative']:.2f} "
+              f"neu={review['p_neutral']:.2f} pos={review['p_positive']:.2f}  {text}")
+        if len(units) > 1:
+            for unit, row in zip(units, proba.itertuples(index=False)):
+                label = names[LABELS[int(np.argmax(row))]]
+                print(f"    - {label:8s} {unit.text}")
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from feedback_nlp.sentiment.train import train_default
+
+    out = train_default(args.data, args.out, seed=args.seed, sample=args.sample)
+    print(f"Modèle écrit dans {out}")
+    return 0
+
+
+def run_finetune(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from feedback_nlp.errors import InputFileError
+    from feedback_nlp.sentiment.train import load_reviews, split_reviews
+    from feedback_nlp.sentiment.transformer import finetune
+
+    data = Path(args.data)
+    if data.is_dir():
+        reviews = load_reviews(data)
+        reviews = reviews[split_reviews(reviews, seed=args.seed) == "train"]
+    elif data.is_file():
+        reviews = pd.read_csv(data)
+        if not {"text", "label"} <= set(reviews.columns):
+            raise InputFileError(f"{data} needs the columns text and label.",
+                                 fix="label = negative | neutral | positive.")
+    else:
+        raise InputFileError(f"{data} does not exist.", fix="pass --data DIR or a CSV file.")
+    if args.sample and args.sample < len(reviews):
+        reviews = reviews.sample(n=args.sample, random_state=args.seed)
+    out = finetune(args.base, reviews["text"].astype(str).tolist(), reviews["label"].tolist(),
+                   args.out, epochs=args.epochs, batch_size=args.batch_size,
+                   learning_rate=args.learning_rate, max_length=args.max_length,
+                   max_steps=args.max_steps, seed=args.seed, device=args.device)
+    print(f"Modèle affiné écrit dans {out}")
+    return 0
+

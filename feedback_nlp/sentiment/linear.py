@@ -1,0 +1,305 @@
+"""The shipped French sentiment model: negation-aware TF-IDF words + hashed char n-grams,
+multinomial logistic regression.
+
+Saved as ``weights.safetensors`` (arrays) + ``vocabulary.json`` + ``meta.json``: loading
+rebuilds the scikit-learn objects from plain arrays and never executes code from the
+model directory.
+
+>>> model = LinearSentiment().fit(["très bien", "nul", "bof", "super", "horrible", "moyen"],
+...                               ["positive", "negative", "neutral", "positive", "negative",
+...                                "neutral"])
+>>> list(model.predict_proba(["super"]).columns)
+['negative', 'neutral', 'positive']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+from feedback_nlp.errors import ModelLoadError, NotFittedError
+
+#: Our three labels, in the column order of every ``predict_proba`` frame.
+LABELS = ("negative", "neutral", "positive")
+
+#: Words that open a negation scope. "plus" only after "ne"/"n'" (handled by "ne").
+NEGATORS = frozenset({"ne", "n", "pas", "jamais", "sans", "aucun", "aucune", "rien", "ni",
+                      "personne", "guère", "nullement", "pa"})
+#: Words that close a scope early (contrast turns the polarity).
+_SCOPE_BREAKERS = frozenset({"mais", "cependant", "pourtant", "toutefois", "sauf", "et", "car",
+                             "donc", "par", "malgré", "néanmoins"})
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_SCOPE_LENGTH = 3
+WEIGHTS_FILE = "weights.safetensors"
+VOCAB_FILE = "vocabulary.json"
+META_FILE = "meta.json"
+FORMAT = "feedback-nlp-linear-sentiment/1"
+
+
+def mark_negation(text: str) -> str:
+    """Lower-case ``text`` and prefix the words in a negation scope with ``neg_``.
+
+    The scope opens at a negator (*ne, pas, jamais, sans, aucun, rien...*) and covers the
+    next three words, stopping at punctuation or a contrast word (*mais*). The negators
+    themselves are kept: negations are never removed for sentiment.
+
+    >>> mark_negation("Ce n'est pas terrible, mais rapide")
+    "ce n ' neg_est neg_pas neg_terrible , mais rapide"
+    """
+    out: list[str] = []
+    remaining = 0
+    for token in _TOKEN.findall(text.lower()):
+        if not (token[0].isalnum() or token[0] == "_"):
+            if token != "'":
+                remaining = 0
+            out.append(token)
+            continue
+        if token in _SCOPE_BREAKERS:
+            remaining = 0
+            out.append(token)
+            continue
+        if remaining > 0:
+            out.append("neg_" + token)
+            remaining -= 1
+            if token in NEGATORS:
+                remaining = _SCOPE_LENGTH
+            continue
+        out.append(token)
+        if token in NEGATORS:
+            remaining = _SCOPE_LENGTH
+    return " ".join(out)
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+class LinearSentiment(ClassifierMixin, BaseEstimator):
+    """French review sentiment: TF-IDF word n-grams on negation-marked text plus hashed
+    ``char_wb`` n-grams, multinomial logistic regression with balanced class weights.
+
+    Parameters
+    ----------
+    word_ngram_range
+        Word n-grams (on :func:`mark_negation` output).
+    max_word_features
+        Size cap of the word vocabulary (most frequent first).
+    min_df
+        Minimum document frequency of a word n-gram.
+    char_ngram_range
+        ``char_wb`` n-gram range; ``None`` disables character features.
+    char_features
+        Number of hashed character-n-gram columns.
+    C
+        Inverse regularisation strength of the logistic regression.
+    class_weight
+        ``"balanced"`` (default) or ``None``.
+    max_iter
+        Solver iterations.
+    random_state
+        Seed of the solver.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        ``["negative", "neutral", "positive"]``.
+    vocabulary_ : dict
+        Word n-gram -> column.
+    word_idf_, char_idf_ : ndarray
+        Inverse document frequencies.
+    coef_, intercept_ : ndarray
+        Logistic-regression weights, shape ``(3, n_features)`` and ``(3,)``.
+    """
+
+    def __init__(self, word_ngram_range: tuple[int, int] = (1, 2), max_word_features: int = 200_000,
+                 min_df: int = 2, char_ngram_range: tuple[int, int] | None = (2, 5),
+                 char_features: int = 2**19, C: float = 4.0, class_weight: str | None = "balanced",
+                 max_iter: int = 300, random_state: int = 42) -> None:
+        self.word_ngram_range = word_ngram_range
+        self.max_word_features = max_word_features
+        self.min_df = min_df
+        self.char_ngram_range = char_ngram_range
+        self.char_features = char_features
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ features
+
+    def _word_vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(preprocessor=_identity, lowercase=False,
+                               token_pattern=r"(?u)\b\w+\b", ngram_range=tuple(self.word_ngram_range),
+                               min_df=self.min_df, max_features=self.max_word_features,
+                               sublinear_tf=True, dtype=np.float32)
+
+    def _char_hasher(self) -> HashingVectorizer | None:
+        if self.char_ngram_range is None:
+            return None
+        return HashingVectorizer(analyzer="char_wb", ngram_range=tuple(self.char_ngram_range),
+                                 n_features=self.char_features, alternate_sign=False, norm=None,
+                                 lowercase=True, dtype=np.float32)
+
+    def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
+        marked = [mark_negation(t) for t in texts]
+        blocks = [self.word_vectorizer_.transform(marked)]
+        hasher = self._char_hasher()
+        if hasher is not None:
+            counts = hasher.transform(texts)
+            counts.data = 1.0 + np.log(counts.data)
+            blocks.append(normalize(counts.multiply(self.char_idf_).tocsr()))
+        return sp.hstack(blocks, format="csr")
+
+    # ----------------------------------------------------------------- estimator
+
+    def fit(self, texts: Iterable[str], y: Iterable[str],
+            sample_weight: np.ndarray | None = None) -> LinearSentiment:
+        """Learn vocabulary, idf and weights from ``texts`` and labels in :data:`LABELS`."""
+        texts = [str(t) for t in texts]
+        labels = np.asarray(list(y), dtype=object)
+        unknown = set(labels) - set(LABELS)
+        if unknown:
+            raise ValueError(f"Unknown labels {sorted(unknown)}; expected {list(LABELS)}.")
+        word = self._word_vectorizer()
+        word.fit([mark_negation(t) for t in texts])
+        self.word_vectorizer_ = word
+        self.vocabulary_ = {k: int(v) for k, v in word.vocabulary_.items()}
+        self.word_idf_ = word.idf_.astype(np.float32)
+        hasher = self._char_hasher()
+        if hasher is not None:
+            presence = hasher.transform(texts)
+            df = np.bincount(presence.indices, minlength=self.char_features)
+            self.char_idf_ = (np.log((1 + len(texts)) / (1 + df)) + 1).astype(np.float32)
+        else:
+            self.char_idf_ = np.zeros(0, dtype=np.float32)
+        features = self._features(texts)
+        classifier = LogisticRegression(C=self.C, class_weight=self.class_weight,
+                                        max_iter=self.max_iter, random_state=self.random_state)
+        classifier.fit(features, labels, sample_weight=sample_weight)
+        order = [list(classifier.classes_).index(c) if c in classifier.classes_ else -1
+                 for c in LABELS]
+        coef = np.zeros((len(LABELS), features.shape[1]), dtype=np.float32)
+        intercept = np.full(len(LABELS), -30.0, dtype=np.float32)  # absent class: p ~ 0
+        for row, source in enumerate(order):
+            if source >= 0:
+                if classifier.coef_.shape[0] == 1:  # binary: sklearn keeps one row
+                    sign = 1.0 if source == 1 else -1.0
+                    coef[row] = sign * classifier.coef_[0] / 2
+                    intercept[row] = sign * classifier.intercept_[0] / 2
+                else:
+                    coef[row] = classifier.coef_[source]
+                    intercept[row] = classifier.intercept_[source]
+        self.coef_ = coef
+        self.intercept_ = intercept
+        self.classes_ = np.array(LABELS, dtype=object)
+        self.n_features_ = int(features.shape[1])
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise NotFittedError("This sentiment model is not fitted yet.",
+                                 fix="call fit(texts, labels) or LinearSentiment.load(dir).")
+
+    def decision_function(self, texts: Iterable[str]) -> np.ndarray:
+        """Raw class scores, shape ``(n, 3)``."""
+        self._check_fitted()
+        features = self._features([str(t) for t in texts])
+        return np.asarray(features @ self.coef_.T) + self.intercept_
+
+    def predict_proba(self, texts: Iterable[str]) -> pd.DataFrame:
+        """Probabilities, one row per text, columns ``negative, neutral, positive``."""
+        texts = [str(t) for t in texts]
+        if not texts:
+            return pd.DataFrame({c: pd.Series(dtype="float64") for c in LABELS})
+        scores = self.decision_function(texts).astype(np.float64)
+        scores -= scores.max(axis=1, keepdims=True)
+        proba = np.exp(scores)
+        proba /= proba.sum(axis=1, keepdims=True)
+        return pd.DataFrame(proba, columns=list(LABELS))
+
+    def predict(self, texts: Iterable[str]) -> np.ndarray:
+        """Most probable label of each text."""
+        proba = self.predict_proba(texts)
+        return np.asarray(LABELS, dtype=object)[proba.to_numpy().argmax(axis=1)]
+
+    # --------------------------------------------------------------- persistence
+
+    def save(self, directory: str | Path, meta: dict[str, Any] | None = None) -> Path:
+        """Write ``weights.safetensors``, ``vocabulary.json`` and ``meta.json``."""
+        from safetensors.numpy import save_file
+
+        self._check_fitted()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        save_file({"coef": np.ascontiguousarray(self.coef_, dtype=np.float32),
+                   "intercept": self.intercept_.astype(np.float32),
+                   "word_idf": self.word_idf_.astype(np.float32),
+                   "char_idf": self.char_idf_.astype(np.float32)},
+                  str(directory / WEIGHTS_FILE))
+        terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        (directory / VOCAB_FILE).write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+        info = {"format": FORMAT, "kind": "linear", "labels": list(LABELS),
+                "params": {k: (list(v) if isinstance(v, tuple) else v)
+                           for k, v in self.get_params().items()}}
+        info.update(meta or {})
+        (directory / META_FILE).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n",
+                                           encoding="utf-8")
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> LinearSentiment:
+        """Rebuild a model saved by :meth:`save` (safetensors + JSON only; no code runs)."""
+        from safetensors.numpy import load_file
+
+        directory = Path(directory)
+        missing = [n for n in (WEIGHTS_FILE, VOCAB_FILE, META_FILE) if not (directory / n).is_file()]
+        if missing:
+            raise ModelLoadError(
+                f"Sentiment model directory {directory} is missing {', '.join(missing)}.",
+                fix="rebuild it with `feedback-nlp train-sentiment --data ../shared/data "
+                    f"--out {directory}` or pass --sentiment-model DIR.")
+        try:
+            meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+            terms = json.loads((directory / VOCAB_FILE).read_text(encoding="utf-8"))
+            arrays = load_file(str(directory / WEIGHTS_FILE))
+        except (ValueError, OSError) as exc:
+            raise ModelLoadError(f"Sentiment model in {directory} is unreadable: {exc}.",
+                                 fix="rebuild it with `feedback-nlp train-sentiment`.") from None
+        if meta.get("format") != FORMAT:
+            raise ModelLoadError(f"{directory / META_FILE} is not a feedback-nlp linear "
+                                 f"sentiment model (format {meta.get('format')!r}).",
+                                 fix="pass the directory written by `feedback-nlp train-sentiment`.")
+        params = dict(meta.get("params", {}))
+        for key in ("word_ngram_range", "char_ngram_range"):
+            if params.get(key) is not None:
+                params[key] = tuple(params[key])
+        model = cls(**params)
+        word = model._word_vectorizer()
+        word.vocabulary_ = {term: i for i, term in enumerate(terms)}
+        word.idf_ = arrays["word_idf"].astype(np.float64)
+        model.word_vectorizer_ = word
+        model.vocabulary_ = word.vocabulary_
+        model.word_idf_ = arrays["word_idf"]
+        model.char_idf_ = arrays["char_idf"]
+        model.coef_ = arrays["coef"]
+        model.intercept_ = arrays["intercept"]
+        model.classes_ = np.array(LABELS, dtype=object)
+        model.n_features_ = int(model.coef_.shape[1])
+        expected = len(terms) + (model.char_features if model.char_ngram_range else 0)
+        if model.coef_.shape != (len(LABELS), expected):
+            raise ModelLoadError(f"Sentiment model in {directory} is inconsistent "
+                                 f"(weights {model.coef_.shape}, expected (3, {expected})).",
+                                 fix="rebuild it with `feedback-nlp train-sentiment`.")
+        model.meta_ = meta
+        return model

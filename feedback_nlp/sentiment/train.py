@@ -1,0 +1,163 @@
+"""Training data and the reproducible build of the shipped model.
+
+The labelled reviews come from ``../shared/data`` (see its README): Trustpilot car/tyre
+sites, small e-shops, showroomprive and insurance reviews, labelled from the star rating
+(1-2 negative, 3 neutral, 4-5 positive). Booking (hotels) is never trained on: its
+``positive_text`` / ``negative_text`` fields are an unseen-domain test.
+
+Split: per source, a seeded stratified 80/20 split; the 20% test rows are never used to
+fit the shipped model (``benchmarks/sentiment.py`` evaluates on them).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from feedback_nlp.errors import InputFileError
+
+#: Review files used for training, with the group used in leave-one-source-out tests.
+TRAIN_FILES = {
+    "fr_reviews_trustpilot_auto.csv.gz": "auto",
+    "fr_reviews_trustpilot_multi.csv.gz": "eshops",
+    "fr_reviews_trustpilot_showroomprive.csv.gz": "eshops",
+    "fr_reviews_insurance.csv.gz": "insurance",
+}
+BOOKING_FILE = "fr_reviews_booking_paris_0to10.csv.gz"
+TEST_SHARE = 0.2
+
+
+def _label(rating: pd.Series) -> pd.Series:
+    return pd.Series(np.select([rating <= 2, rating == 3], ["negative", "neutral"], "positive"),
+                     index=rating.index, dtype=object)
+
+
+def load_reviews(data_dir: str | Path, *, clean: bool = True) -> pd.DataFrame:
+    """All labelled reviews of ``data_dir``: ``text``, ``label``, ``rating``, ``source``,
+    ``group`` (auto | eshops | insurance), ``file``.
+
+    ``clean=True`` applies :func:`feedback_nlp.clean.clean_series` (the same cleaning as
+    ``analyze()``), so the model sees at training time what it sees in production.
+    """
+    data_dir = Path(data_dir)
+    frames = []
+    for name, group in TRAIN_FILES.items():
+        path = data_dir / name
+        if not path.is_file():
+            raise InputFileError(f"Training file {path} does not exist.",
+                                 fix="pass --data pointing at the shared/data folder.")
+        frame = pd.read_csv(path, usecols=["text", "rating", "source"])
+        frame = frame.dropna(subset=["text", "rating"])
+        frame["rating"] = frame["rating"].astype(int)
+        frame["label"] = _label(frame["rating"])
+        frame["group"] = group
+        frame["file"] = name
+        frames.append(frame)
+    reviews = pd.concat(frames, ignore_index=True)
+    reviews["text"] = reviews["text"].astype(str)
+    if clean:
+        from feedback_nlp.clean import clean_series
+
+        reviews["text"] = clean_series(reviews["text"]).to_numpy()
+    reviews = reviews[reviews["text"].str.strip().str.len() > 0].reset_index(drop=True)
+    return reviews
+
+
+def split_reviews(reviews: pd.DataFrame, seed: int = 42) -> pd.Series:
+    """``"train"`` / ``"test"`` per row: seeded, stratified by (source, label), 20% test."""
+    rng = np.random.default_rng(seed)
+    split = pd.Series("train", index=reviews.index, dtype=object)
+    for _, cell in reviews.groupby(["source", "label"], sort=True).groups.items():
+        index = np.asarray(cell)
+        n_test = int(round(len(index) * TEST_SHARE))
+        chosen = rng.permutation(index)[:n_test]
+        split.loc[chosen] = "test"
+    return split
+
+
+def load_booking_sentences(data_dir: str | Path, *, clean: bool = True) -> pd.DataFrame:
+    """Booking hotel reviews as sentence-level examples: ``positive_text`` -> positive,
+    ``negative_text`` -> negative; non-answers ("RAS", "rien") are dropped with
+    :func:`feedback_nlp.clean.text_status`."""
+    from feedback_nlp.clean import clean_series, text_status
+
+    frame = pd.read_csv(Path(data_dir) / BOOKING_FILE, usecols=["positive_text", "negative_text"])
+    rows = []
+    for column, label in (("positive_text", "positive"), ("negative_text", "negative")):
+        texts = frame[column].dropna().astype(str)
+        rows.append(pd.DataFrame({"text": texts.to_numpy(), "label": label}))
+    sentences = pd.concat(rows, ignore_index=True)
+    if clean:
+        sentences["text"] = clean_series(sentences["text"]).to_numpy()
+    keep = [text_status(t, check_language=False)[0] == "ok" for t in sentences["text"]]
+    return sentences[keep].reset_index(drop=True)
+
+
+def domain_weights(groups: Sequence[str] | pd.Series, labels: Sequence[str] | pd.Series) -> np.ndarray:
+    """Sample weights giving every (group, label) cell the same total weight within a
+    group's label share, i.e. balanced classes inside each domain and equal domains."""
+    frame = pd.DataFrame({"group": list(groups), "label": list(labels)})
+    cell = frame.groupby(["group", "label"])["label"].transform("size").to_numpy(float)
+    n_groups = frame["group"].nunique()
+    n_labels = frame.groupby("group")["label"].transform("nunique").to_numpy(float)
+    weights = len(frame) / (n_groups * n_labels * cell)
+    return weights
+
+
+def versions() -> dict[str, str]:
+    """Versions of the libraries a model depends on."""
+    import scipy
+    import sklearn
+
+    from feedback_nlp import __version__
+
+    return {"python": platform.python_version(), "feedback_nlp": __version__,
+            "scikit-learn": sklearn.__version__, "numpy": np.__version__,
+            "scipy": scipy.__version__, "pandas": pd.__version__}
+
+
+def train_default(data_dir: str | Path, out: str | Path, *, seed: int = 42,
+                  params: dict[str, Any] | None = None, sample: int | None = None,
+                  metrics: dict[str, Any] | None = None) -> Path:
+    """Fit the default :class:`~feedback_nlp.sentiment.linear.LinearSentiment` on the
+    training split of ``data_dir`` and save it (with ``meta.json``) to ``out``.
+
+    ``sample`` keeps a seeded subset of the training rows (tests, quick runs).
+    """
+    from feedback_nlp.sentiment.linear import LinearSentiment
+
+    reviews = load_reviews(data_dir)
+    reviews["split"] = split_reviews(reviews, seed=seed)
+    train = reviews[reviews["split"] == "train"]
+    if sample is not None and sample < len(train):
+        train = train.sample(n=sample, random_state=seed)
+    model = LinearSentiment(random_state=seed, **(params or {}))
+    started = time.perf_counter()
+    weights = domain_weights(train["group"], train["label"])
+    model.set_params(class_weight=None)
+    model.fit(train["text"].tolist(), train["label"].tolist(), sample_weight=weights)
+    fit_seconds = time.perf_counter() - started
+    counts = train.groupby("label").size().to_dict()
+    meta = {
+        "name": Path(out).name,
+        "created": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": seed,
+        "training_data": sorted(train["file"].unique().tolist()),
+        "split": "per source, seeded stratified 80/20 (feedback_nlp.sentiment.train.split_reviews)",
+        "weighting": "domain-balanced: equal weight per domain, balanced classes within it",
+        "rows_train": int(len(train)),
+        "rows_per_class": {k: int(v) for k, v in counts.items()},
+        "rows_per_group": {k: int(v) for k, v in train.groupby("group").size().items()},
+        "fit_seconds": round(fit_seconds, 1),
+        "versions": versions(),
+        "metrics": metrics or {},
+        "command": f"feedback-nlp train-sentiment --data {data_dir} --out {out} --seed {seed}",
+    }
+    return model.save(out, meta=meta)
