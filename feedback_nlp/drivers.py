@@ -540,7 +540,8 @@ def theme_by_nps(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.Dat
 
     For each theme and class (detractor, passive, promoter) among scored documents with a
     usable text: ``class_documents``, ``mentions``, ``share`` (of the class who mention
-    the theme), ``base_share`` (of all scored documents), ``lift = share / base_share``,
+    the theme), ``share_of_mentions`` (of the theme's mentioners who are in the class),
+    ``base_share`` (of all scored documents), ``lift = share / base_share``,
     ``p_value`` (Fisher exact test, this class vs the two others), ``q_value``
     (Benjamini-Hochberg over the whole table), ``significant`` (``q_value < 0.05``);
     ``negative_mentions``; ``net_sentiment`` (% positive − % negative opinions on the
@@ -555,7 +556,8 @@ def theme_by_nps(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.Dat
     {'nps_class': ['detractor', 'passive', 'promoter'], 'mentions': [2, 0, 0], 'share': [1.0, 0.0, 0.0], 'lift': [2.0, 0.0, 0.0]}
     """
     columns = ["theme_id", "label", "family", "nps_class", "class_documents", "mentions",
-               "share", "base_share", "lift", "p_value", "significant", "negative_mentions",
+               "share", "base_share", "lift", "p_value", "significant", "share_of_mentions",
+               "negative_mentions",
                "net_sentiment", "theme_net_sentiment", "is_proxy"]
     catalogue = theme_catalogue(themes, segments)
     if catalogue.empty or "nps_class" not in documents.columns:
@@ -590,7 +592,8 @@ def theme_by_nps(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.Dat
                 "base_share": base,
                 "lift": share / base if base and not math.isnan(share) else math.nan,
                 "p_value": float(p_value),
-                "significant": bool(p_value < 1 - confidence) if not math.isnan(p_value) else False,
+                "significant": False,
+                "share_of_mentions": hits / total if total else math.nan,
                 "negative_mentions": (int(found.negative[in_class, j].sum())
                                       if found.negative is not None else math.nan),
                 "net_sentiment": mix if mix is not None else math.nan,

@@ -186,6 +186,8 @@ def test_theme_by_nps_by_hand() -> None:
     assert sav.loc["detractor", "share"] == pytest.approx(2 / 3)
     assert sav.loc["detractor", "base_share"] == pytest.approx(2 / 9)
     assert sav.loc["detractor", "lift"] == pytest.approx(3.0)
+    assert sav.loc["detractor", "share_of_mentions"] == pytest.approx(1.0)
+    assert sav["share_of_mentions"].sum() == pytest.approx(1.0)
     # Fisher exact on [[2, 1], [0, 6]]: P(X=2) = C(3,2)/C(9,2) = 3/36, the only table as
     # extreme, so p = 1/12.
     assert sav.loc["detractor", "p_value"] == pytest.approx(1 / 12)
