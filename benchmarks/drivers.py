@@ -23,7 +23,9 @@ Measured:
 - split-half stability: Spearman correlation of the themes' negative impact between two
   random halves of the reviews (20 seeded splits) and overlap of the top 3;
 - bootstrap vs delta interval widths;
-- run time of ``drivers.annotate`` (500 bootstrap replicates) on the 3,631 reviews and on
+- the length control of the driver model: random themes on real reviews (insurance
+  sample), penalties with and without it;
+- run time of ``drivers.annotate`` (delta, and 500 bootstrap replicates) on the 3,631 reviews and on
   the same reviews repeated 10 times (36,310 rows; repetition only for timing);
 - SIMULATED coverage of the 95% intervals (generator of ``tests/test_drivers_simulation``,
   true values computed exactly): 1,000 repetitions (delta), 200 (bootstrap).
@@ -142,6 +144,33 @@ def split_half(analysis: FeedbackAnalysis, config: AnalysisConfig, n_splits: int
             "top3_overlap_mean": float(np.mean(overlap)), "splits": n_splits}
 
 
+def random_theme_control(n_themes: int = 8, seed: int = 0) -> dict[str, Any]:
+    """Real reviews (bundled insurance sample), themes assigned to opinion units at random
+    (30% of units, random polarity): no theme can have a true effect. Penalties of the
+    driver model with and without the length control."""
+    result = analyze(ROOT / "data" / "avis_assurance_2021.csv", text="avis", score="note",
+                     score_scale="stars", sentiment=False, themes={"enabled": False})
+    rng = np.random.default_rng(seed)
+    segments = result.segments.copy()
+    segments["theme_id"] = np.where(rng.random(len(segments)) < 0.3,
+                                    rng.integers(0, n_themes, len(segments)), -1)
+    segments["sentiment"] = rng.choice(["negative", "positive"], len(segments))
+    themes = pd.DataFrame({"theme_id": range(n_themes),
+                           "label": [f"aléatoire {k}" for k in range(n_themes)]})
+    with_control = drivers.priorities(result.documents, segments, themes, min_support=30)
+    scored = result.documents[drivers._population(result.documents).to_numpy()]
+    found = drivers.theme_mentions(scored, segments, list(range(n_themes)))
+    bare = drivers.driver_model(drivers.nps_values(scored["nps_class"]), found.negative,
+                                found.positive)
+    out: dict[str, Any] = {"reviews": len(result.documents), "themes": n_themes}
+    for name, table in (("with_control", with_control), ("without_control", bare)):
+        out[name] = {"penalty_min": float(table["penalty"].min()),
+                     "penalty_max": float(table["penalty"].max()),
+                     "intervals_excluding_0": int(((table["penalty_ci_low"] > 0)
+                                                   | (table["penalty_ci_high"] < 0)).sum())}
+    return out
+
+
 def simulated_coverage(repetitions: dict[str, int]) -> dict[str, dict[str, float]]:
     sys.path.insert(0, str(ROOT / "tests"))
     from test_drivers_simulation import THEMES, _simulate, _truth
@@ -221,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         drivers.annotate(big, chosen)
         timings[f"booking_x10_{name}"] = time.perf_counter() - started
 
+    control = random_theme_control()
     reps = {"delta": 200, "bootstrap": 50} if args.quick else {"delta": 1000, "bootstrap": 200}
     coverage = simulated_coverage(reps)
     pipeline = pipeline_run() if args.pipeline else None
@@ -270,6 +300,20 @@ def main(argv: list[str] | None = None) -> int:
         f"delta / bootstrap | {timings['booking_x10_delta']:.2f} s / "
         f"{timings['booking_x10_bootstrap']:.2f} s |",
         "",
+        f"Length control, real reviews with random themes (bundled insurance sample, "
+        f"{control['reviews']:,} reviews, {control['themes']} themes assigned at random to 30% of "
+        "opinion units with random polarity: no true effect):",
+        "",
+        "| driver model | penalty range | intervals excluding 0 |",
+        "|---|---|---:|",
+    ]
+    for name in ("without_control", "with_control"):
+        item = control[name]
+        lines.append(f"| {name.replace('_', ' ')} | {item['penalty_min']:+.1f} to "
+                     f"{item['penalty_max']:+.1f} | {item['intervals_excluding_0']} of "
+                     f"{control['themes']} |")
+    lines += [
+        "",
         "SIMULATED data (tests/test_drivers_simulation.py generator, exact truth), n = 2,000 "
         "per repetition, 5 themes: share of 95% intervals covering the true value.",
         "",
@@ -296,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
             "nps": overall.as_dict(), "priorities": table.to_dict("records"),
             "split_half": stability, "bootstrap_delta_width_ratio_median": float(width_ratio.median()),
             "annotate_s": timings,
-            "simulated_coverage": coverage, "pipeline": pipeline, "code_frame": CODE_FRAME}
+            "simulated_coverage": coverage, "random_theme_control": control, "pipeline": pipeline, "code_frame": CODE_FRAME}
     write_results("drivers", "\n".join(lines) + "\n", data)
     return 0
 
