@@ -1,13 +1,198 @@
-"""French theme modelling with BERTopic (issue 5 fills this package).
+"""French theme modelling with BERTopic: opinion-level themes, taxonomy families, curation.
 
-Until the theme model lands, ``annotate`` leaves the analysis unchanged.
+``annotate(analysis, config)`` is the pipeline stage: it embeds every opinion unit once,
+fits a :class:`~feedback_nlp.topics.model.ThemeModel` (or applies the saved one named by
+``config.themes.model``), and fills ``segments.theme_id/theme_label``,
+``documents.theme_ids/theme_labels``, ``analysis.themes`` and ``analysis.theme_model``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from feedback_nlp.topics.model import OTHER_FAMILY, OTHER_ID, OTHER_LABEL, ThemeModel
+
+__all__ = ["ThemeModel", "annotate", "apply", "curate", "themes_table", "OTHER_ID", "OTHER_LABEL"]
+
+THEME_COLUMNS = ["theme_id", "label", "family", "keywords", "n_segments", "n_documents", "share",
+                 "negative_share", "neutral_share", "positive_share", "net_sentiment", "examples"]
+
+
+def _model_from_config(config: Any) -> ThemeModel:
+    themes = config.themes
+    saved = getattr(themes, "model", None)
+    if saved:
+        return ThemeModel.load(saved)
+    return ThemeModel(embedding=themes.embedding, taxonomy=themes.taxonomy,
+                      min_theme_size=themes.min_theme_size, max_themes=themes.max_themes,
+                      fit_sample=themes.fit_sample, max_unassigned=themes.max_unassigned,
+                      random_state=config.seed)
 
 
 def annotate(analysis: Any, config: Any, progress: Any = None) -> Any:
-    """Fill ``analysis.themes`` and theme columns (placeholder: unchanged)."""
+    """Fill theme columns and the ``themes`` table of a :class:`FeedbackAnalysis`.
+
+    Works with or without sentiment columns in ``segments`` (sentiment shares are NaN
+    without them). Returns the same analysis object, updated.
+    """
+    from feedback_nlp.topics.embeddings import get_embedder
+
+    segments = analysis.segments.copy()
+    model = _model_from_config(config)
+    texts = segments["text"].astype(str).tolist() if "text" in segments else []
+    if len(texts) == 0:
+        ids = np.zeros(0, dtype=np.int64)
+        vectors = np.zeros((0, 1), dtype=np.float32)
+    else:
+        vectors = get_embedder(model.embedding).embed(texts)
+        if hasattr(model, "centroids_"):
+            ids = model.transform(texts, vectors)
+        else:
+            ids = model.fit_transform(texts, vectors)
+    analysis.theme_model = model if hasattr(model, "centroids_") else None
+    _write_columns(analysis, segments, ids, model, vectors)
     return analysis
+
+
+def _write_columns(analysis: Any, segments: pd.DataFrame, ids: np.ndarray, model: ThemeModel,
+                   vectors: np.ndarray) -> None:
+    labels = dict(zip(model.themes_table()["theme_id"], model.themes_table()["label"],
+                      strict=True)) if hasattr(model, "centroids_") else {}
+    segments["theme_id"] = np.asarray(ids, dtype=np.int64)
+    segments["theme_label"] = [labels.get(int(t), OTHER_LABEL) for t in ids]
+    analysis.segments = segments
+    documents = analysis.documents.copy()
+    per_doc: dict[Any, list[int]] = {}
+    for row_id, theme in zip(segments["row_id"].tolist(), segments["theme_id"].tolist(),
+                             strict=True):
+        if theme != OTHER_ID:
+            themes = per_doc.setdefault(row_id, [])
+            if theme not in themes:
+                themes.append(int(theme))
+    documents["theme_ids"] = [sorted(per_doc.get(r, [])) for r in documents["row_id"].tolist()]
+    documents["theme_labels"] = [[labels.get(t, OTHER_LABEL) for t in ids_]
+                                 for ids_ in documents["theme_ids"]]
+    analysis.documents = documents
+    analysis.themes = themes_table(documents, segments, model, vectors)
+
+
+def themes_table(documents: pd.DataFrame, segments: pd.DataFrame, model: ThemeModel | None,
+                 vectors: np.ndarray | None = None, n_examples: int = 4) -> pd.DataFrame:
+    """The ``themes`` table (see module doc); theme ``-1`` last, the rest by size."""
+    if model is None or not hasattr(model, "centroids_"):
+        info = pd.DataFrame(columns=["theme_id", "label", "family", "keywords"])
+    else:
+        info = model.themes_table().drop(columns="size")
+    info = pd.concat([info, pd.DataFrame([{"theme_id": OTHER_ID, "label": OTHER_LABEL,
+                                           "family": OTHER_FAMILY, "keywords": ""}])],
+                     ignore_index=True)
+    usable = int((documents.get("text_status", pd.Series(dtype=object)) == "ok").sum())
+    has_sentiment = "sentiment" in segments.columns
+    rows = []
+    theme_of = segments["theme_id"].to_numpy() if "theme_id" in segments else np.zeros(0)
+    for record in info.to_dict("records"):
+        mask = theme_of == record["theme_id"]
+        members = segments.loc[mask]
+        n_seg = int(mask.sum())
+        n_doc = int(members["row_id"].nunique()) if n_seg else 0
+        shares = {"negative_share": np.nan, "neutral_share": np.nan, "positive_share": np.nan,
+                  "net_sentiment": np.nan}
+        if has_sentiment and n_seg:
+            counts = members["sentiment"].value_counts()
+            known = int(counts.sum())
+            if known:
+                for name in ("negative", "neutral", "positive"):
+                    shares[f"{name}_share"] = float(counts.get(name, 0) / known)
+                shares["net_sentiment"] = round(100.0 * (shares["positive_share"]
+                                                         - shares["negative_share"]), 1)
+        examples = _examples(members, vectors[mask] if vectors is not None and len(vectors)
+                             == len(segments) else None, model, int(record["theme_id"]), n_examples)
+        rows.append({**record, "n_segments": n_seg, "n_documents": n_doc,
+                     "share": n_doc / usable if usable else np.nan, **shares,
+                     "examples": examples})
+    table = pd.DataFrame(rows, columns=THEME_COLUMNS)
+    table = table[(table["n_segments"] > 0) | (table["theme_id"] != OTHER_ID)]
+    order = np.lexsort((table["theme_id"].to_numpy(), -table["n_segments"].to_numpy(),
+                        (table["theme_id"] == OTHER_ID).to_numpy()))
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _examples(members: pd.DataFrame, vectors: np.ndarray | None, model: ThemeModel | None,
+              theme_id: int, n: int) -> list[str]:
+    """3-5 representative (closest to the centroid), distinct, readable verbatims."""
+    if members.empty:
+        return []
+    texts = members["text"].astype(str).tolist()
+    order = np.arange(len(texts))
+    if vectors is not None and model is not None and theme_id != OTHER_ID \
+            and hasattr(model, "centroids_"):
+        order = np.argsort(-(vectors @ model.centroids_[theme_id]), kind="stable")
+    picked: list[str] = []
+    for pass_min in (25, 1):
+        for i in order:
+            text = texts[i].strip()
+            if len(text) >= pass_min and len(text) <= 300 and text not in picked:
+                picked.append(text)
+            if len(picked) >= n:
+                return picked
+    return picked
+
+
+def curate(analysis: Any, *, rename: dict[int, str] | None = None,
+           merge: list[list[int]] | None = None, exclude: list[int] | None = None) -> Any:
+    """Apply analyst edits to ``analysis.theme_model`` and update the analysis in place.
+
+    Parameters
+    ----------
+    rename : dict, optional
+        ``{theme_id: "nouveau libellé"}``.
+    merge : list of lists, optional
+        Groups of theme ids; each group is merged into its first id.
+    exclude : list, optional
+        Themes sent to "Autre / non classé".
+
+    Returns
+    -------
+    The same analysis, with ``segments``, ``documents`` and ``themes`` updated; the model's
+    vectorizer settings and vocabulary are untouched.
+    """
+    model = analysis.theme_model
+    if model is None:
+        from feedback_nlp.errors import NotFittedError
+
+        raise NotFittedError("this analysis has no theme model to curate.",
+                             fix="run analyze() with themes enabled first.")
+    before = analysis.segments["theme_id"].to_numpy()
+    for group in merge or []:
+        model.merge(group)
+    for theme_id, label in (rename or {}).items():
+        model.rename(theme_id, label)
+    if exclude:
+        model.exclude(exclude)
+    after = model.current_ids(before)
+    from feedback_nlp.topics.embeddings import get_embedder
+
+    texts = analysis.segments["text"].astype(str).tolist()
+    vectors = get_embedder(model.embedding).embed(texts) if texts else None
+    _write_columns(analysis, analysis.segments.copy(), after, model,
+                   vectors if vectors is not None else np.zeros((0, 1)))
+    return analysis
+
+
+def apply(model_dir: str | Path, data: Any, **kwargs: Any) -> Any:
+    """Tag a new export with a saved theme model (themes are not refitted).
+
+    ``data`` is a file path or a DataFrame; ``kwargs`` are the column options of
+    :func:`feedback_nlp.analyze` (``text=``, ``score=``...). Returns the analysis.
+    """
+    from feedback_nlp.config import AnalysisConfig
+    from feedback_nlp.pipeline import analyze
+
+    config = kwargs.pop("config", None) or AnalysisConfig()
+    themes = {**{f: getattr(config.themes, f) for f in config.themes.__dataclass_fields__},
+              "model": str(model_dir), "enabled": True}
+    return analyze(data, config=config.replace(themes=themes), **kwargs)

@@ -1,0 +1,532 @@
+"""``ThemeModel``: opinion-level French themes with an explicitly built BERTopic.
+
+Pipeline (every component passed in, nothing sniffed):
+embeddings (precomputed once) -> UMAP (seeded) -> HDBSCAN (sizes scaled to the corpus) ->
+French ``CountVectorizer`` (stop words for keywords only, elisions stripped, min_df) ->
+c-TF-IDF -> MaximalMarginalRelevance keywords -> outlier reduction -> ``update_topics``.
+Themes are then named from the taxonomy families (two-level hierarchy). The learned state
+needed to tag new data (centroids, term counts, labels) is plain arrays + JSON, saved with
+safetensors; the BERTopic object is kept in ``topic_model_`` for inspection only.
+
+Small corpora (fewer than ``small_corpus`` usable opinions) skip clustering: opinions are
+matched to taxonomy families by their words, then unmatched ones go to the nearest family.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError
+from feedback_nlp.topics.embeddings import TOKEN_PATTERN, get_embedder, normalize_for_terms
+from feedback_nlp.topics.taxonomy import Taxonomy, load_taxonomy
+
+OTHER_ID = -1
+OTHER_LABEL = "Autre / non classé"
+OTHER_FAMILY = "Autres sujets"
+MODEL_FORMAT = "feedback-nlp-theme-model/1"
+
+#: Negations and intensifiers stay out of the stop list (they are never removed anywhere).
+KEEP_WORDS = frozenset({"ne", "pas", "sans", "plus", "jamais", "mais", "très", "trop", "rien",
+                        "aucun", "aucune", "personne", "ni", "non", "moins", "peu"})
+#: Review filler that says nothing about a theme (added to spaCy's French stop words).
+EXTRA_STOP = frozenset({"qu", "ça", "ca", "cela", "ceci", "ai", "as", "avons", "avez", "ont",
+                        "suis", "es", "sommes", "êtes", "sont", "été", "être", "avoir", "fait",
+                        "faire", "très", "trop", "pas", "plus", "bien", "bon", "bonne", "mal",
+                        "tout", "tous", "toute", "toutes", "rien", "jamais", "sans", "mais",
+                        "ne", "non", "moins", "peu", "vraiment", "toujours", "encore", "déjà",
+                        "merci", "etc", "chez", "depuis", "car", "donc", "alors", "aussi",
+                        "même", "quand", "après", "avant", "fois", "ans", "an", "jour", "jours",
+                        "mois", "euros", "euro", "xxx", "ok"})
+
+
+def french_stop_words() -> list[str]:
+    """spaCy's French stop words plus review filler, for theme keywords only.
+
+    Negations and intensifiers are kept out of every list the *embedded* or sentiment text
+    sees; here they are dropped from keywords only, because "pas" or "très" never name a theme.
+    """
+    from spacy.lang.fr.stop_words import STOP_WORDS
+
+    words = {normalize_for_terms(w) for w in STOP_WORDS} | EXTRA_STOP
+    return sorted(w for w in words if w and "'" not in w and " " not in w)
+
+
+def keyword_vectorizer(min_df: int = 2, ngram_range: tuple[int, int] = (1, 2)) -> Any:
+    """The French ``CountVectorizer`` used for c-TF-IDF keywords."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(preprocessor=normalize_for_terms, token_pattern=TOKEN_PATTERN,
+                           stop_words=french_stop_words(), ngram_range=ngram_range,
+                           min_df=min_df, max_features=30_000, dtype=np.float32)
+
+
+def _word_count(text: str) -> int:
+    return len(re.findall(TOKEN_PATTERN, text))
+
+
+def ctfidf_keywords(term_counts: np.ndarray, vocabulary: Sequence[str], n: int = 8) -> list[list[str]]:
+    """Top ``n`` c-TF-IDF terms per row of a class x term count matrix (BERTopic's formula)."""
+    counts = np.asarray(term_counts, dtype=np.float64)
+    if counts.size == 0:
+        return [[] for _ in range(counts.shape[0])]
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    avg = counts.sum() / max(counts.shape[0], 1)
+    idf = np.log(1.0 + avg / np.maximum(counts.sum(axis=0), 1.0))
+    scores = tf * idf
+    out = []
+    for row in scores:
+        top = np.argsort(-row, kind="stable")[:n]
+        out.append([vocabulary[i] for i in top if row[i] > 0])
+    return out
+
+
+class ThemeModel:
+    """Opinion-level theme model (BERTopic inside), with French labels and curation.
+
+    Parameters
+    ----------
+    embedding : str or object
+        ``"default"`` (shipped LSA model), ``"spacy"``, a local sentence-transformers
+        directory, or an object with ``embed(texts)``.
+    taxonomy : str or None
+        TOML taxonomy path; None = the shipped French CX taxonomy.
+    min_theme_size : int or None
+        HDBSCAN ``min_cluster_size``; None = scaled to the corpus.
+    max_themes : int
+        Upper bound on the number of themes (BERTopic ``nr_topics``).
+    fit_sample : int
+        Fit on at most this many opinions (seeded sample); the rest is assigned.
+    max_unassigned : float
+        Target share of opinions left in "Autre / non classé" after outlier reduction.
+    small_corpus : int
+        Below this many usable opinions, use taxonomy matching instead of clustering.
+    n_keywords : int
+    random_state : int
+
+    Examples
+    --------
+    >>> model = ThemeModel(max_themes=20).fit(textes)          # doctest: +SKIP
+    >>> model.themes_table()[["theme_id", "label"]]             # doctest: +SKIP
+    >>> model.merge([3, 7], label="Livraison — colis perdus")  # doctest: +SKIP
+    """
+
+    def __init__(self, embedding: str | Any = "default", taxonomy: str | None = None,
+                 min_theme_size: int | None = None, max_themes: int = 30,
+                 fit_sample: int = 20_000, max_unassigned: float = 0.15,
+                 small_corpus: int = 300, n_keywords: int = 8, random_state: int = 42) -> None:
+        self.embedding = embedding
+        self.taxonomy = taxonomy
+        self.min_theme_size = min_theme_size
+        self.max_themes = max_themes
+        self.fit_sample = fit_sample
+        self.max_unassigned = max_unassigned
+        self.small_corpus = small_corpus
+        self.n_keywords = n_keywords
+        self.random_state = random_state
+
+    # -- scikit-learn plumbing -------------------------------------------------------------
+    _PARAMS = ("embedding", "taxonomy", "min_theme_size", "max_themes", "fit_sample",
+               "max_unassigned", "small_corpus", "n_keywords", "random_state")
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params: Any) -> ThemeModel:
+        for name, value in params.items():
+            if name not in self._PARAMS:
+                raise ValueError(f"invalid parameter {name!r} for ThemeModel")
+            setattr(self, name, value)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "centroids_"):
+            raise NotFittedError("this ThemeModel is not fitted yet.",
+                                 fix="call fit(texts) or ThemeModel.load(dir) first.")
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _embed(self, texts: Sequence[str], embeddings: np.ndarray | None) -> np.ndarray:
+        if embeddings is not None:
+            if len(embeddings) != len(texts):
+                raise ConfigError("embeddings and texts differ in length.",
+                                  fix="pass one embedding row per text.")
+            return np.asarray(embeddings, dtype=np.float32)
+        return get_embedder(self.embedding).embed(list(texts))
+
+    def min_cluster_size(self, n: int) -> int:
+        """HDBSCAN ``min_cluster_size`` scaled to the corpus (≈0.5% of the fitted opinions)."""
+        if self.min_theme_size is not None:
+            return max(2, int(self.min_theme_size))
+        return int(min(max(10, round(0.005 * n)), 300))
+
+    def fit(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> ThemeModel:
+        """Learn themes from opinion texts (opinion units or whole reviews).
+
+        Parameters
+        ----------
+        texts : sequence of str
+        embeddings : ndarray, optional
+            Precomputed embeddings (one L2-normalised row per text), reused as is.
+
+        Returns
+        -------
+        self
+        """
+        self.fit_transform(texts, embeddings)
+        return self
+
+    def fit_transform(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Fit, and return the theme id of every text (``-1`` = "Autre / non classé")."""
+        texts = [str(t) for t in texts]
+        vectors = self._embed(texts, embeddings)
+        self.taxonomy_ = load_taxonomy(self.taxonomy)
+        self.embedding_name_ = getattr(get_embedder(self.embedding), "name", str(self.embedding)) \
+            if embeddings is None else str(getattr(self.embedding, "name", self.embedding))
+        informative = np.array([_word_count(t) >= 2 for t in texts], dtype=bool)
+        norms = np.linalg.norm(vectors, axis=1) > 0
+        candidates = np.flatnonzero(informative & norms)
+        # One copy of each canned phrase in the fit: duplicates would form their own theme.
+        seen: dict[str, int] = {}
+        for i in candidates:
+            seen.setdefault(normalize_for_terms(texts[i]).strip(" .!"), int(i))
+        unique = np.array(sorted(seen.values()), dtype=int)
+        rng = np.random.default_rng(self.random_state)
+        if len(unique) > self.fit_sample:
+            unique = np.sort(rng.choice(unique, size=self.fit_sample, replace=False))
+        self.n_fit_ = int(len(unique))
+        if len(unique) < self.small_corpus:
+            fit_topics = self._fit_taxonomy([texts[i] for i in unique], vectors[unique])
+        else:
+            fit_topics = self._fit_bertopic([texts[i] for i in unique], vectors[unique])
+        self._finish_fit([texts[i] for i in unique], vectors[unique], fit_topics)
+        result = self.transform(texts, vectors)
+        result[unique] = self.remap(fit_topics)
+        return result
+
+    def _fit_bertopic(self, docs: list[str], vectors: np.ndarray) -> np.ndarray:
+        from bertopic import BERTopic
+        from bertopic.representation import MaximalMarginalRelevance
+        from bertopic.vectorizers import ClassTfidfTransformer
+        from hdbscan import HDBSCAN
+        from umap import UMAP
+
+        from feedback_nlp.topics.embeddings import as_bertopic_backend
+
+        n = len(docs)
+        size = self.min_cluster_size(n)
+        umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
+                          random_state=self.random_state, n_jobs=1, low_memory=True)
+        hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 5),
+                                metric="euclidean", cluster_selection_method="eom",
+                                prediction_data=False)
+        vectorizer = keyword_vectorizer(min_df=2 if n < 5000 else 3)
+        ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
+        representation = MaximalMarginalRelevance(diversity=0.3, top_n_words=self.n_keywords)
+        # language="multilingual": BERTopic's "english" strips every non-ASCII letter
+        # (délai -> dlai) before c-TF-IDF.
+        topic_model = BERTopic(embedding_model=as_bertopic_backend(_FixedEmbedder(docs, vectors,
+                                                                                  self.embedding)),
+                               umap_model=umap_model, hdbscan_model=hdbscan_model,
+                               vectorizer_model=vectorizer, ctfidf_model=ctfidf,
+                               representation_model=representation, language="multilingual",
+                               top_n_words=self.n_keywords, nr_topics=None,
+                               calculate_probabilities=False, verbose=False)
+        topics, _ = topic_model.fit_transform(docs, embeddings=vectors)
+        n_topics = len(set(topics) - {OTHER_ID})
+        if n_topics > self.max_themes:
+            topic_model.reduce_topics(docs, nr_topics=self.max_themes + 1)  # +1: outliers
+            topics = list(topic_model.topics_)
+        topics_arr = np.asarray(topics)
+        if (topics_arr == OTHER_ID).any() and (topics_arr != OTHER_ID).any():
+            threshold = self._outlier_threshold(topic_model, topics_arr, vectors)
+            new_topics = topic_model.reduce_outliers(docs, list(topics_arr), strategy="embeddings",
+                                                     embeddings=vectors, threshold=threshold)
+            topic_model.update_topics(docs, topics=new_topics, vectorizer_model=vectorizer,
+                                      ctfidf_model=ctfidf, representation_model=representation,
+                                      top_n_words=self.n_keywords)
+            topics_arr = np.asarray(new_topics)
+        self.topic_model_ = topic_model
+        self.vectorizer_ = vectorizer
+        return topics_arr
+
+    def _outlier_threshold(self, topic_model: Any, topics: np.ndarray, vectors: np.ndarray) -> float:
+        """Cosine threshold that leaves at most ``max_unassigned`` of opinions unassigned."""
+        ids = sorted(set(topics.tolist()) - {OTHER_ID})
+        centroids = _normalise(np.stack([vectors[topics == t].mean(axis=0) for t in ids]))
+        outliers = topics == OTHER_ID
+        best = (vectors[outliers] @ centroids.T).max(axis=1)
+        allowed = int(self.max_unassigned * 0.8 * len(topics))  # margin for new data
+        if allowed >= len(best):
+            return 0.3
+        cut = float(np.sort(best)[::-1][len(best) - allowed - 1])
+        return min(0.3, max(cut, 0.0))
+
+    def _fit_taxonomy(self, docs: list[str], vectors: np.ndarray) -> np.ndarray:
+        """Small corpora: opinions matched to taxonomy families by their words."""
+        matches = self.taxonomy_.match(docs)
+        self.topic_model_ = None
+        self.vectorizer_ = keyword_vectorizer(min_df=1)
+        topics = np.full(len(docs), OTHER_ID)
+        family_ids = {key: i for i, key in enumerate(self.taxonomy_.keys)}
+        for i, family in enumerate(matches):
+            if family is not None:
+                topics[i] = family_ids[family]
+        present = sorted(set(topics.tolist()) - {OTHER_ID})
+        # Families with a single opinion are not themes: leave them for nearest assignment.
+        counts = {t: int((topics == t).sum()) for t in present}
+        for t, c in counts.items():
+            if c < 2:
+                topics[topics == t] = OTHER_ID
+        present = [t for t in present if counts[t] >= 2]
+        if not present:
+            return topics
+        centroids = _normalise(np.stack([vectors[topics == t].mean(axis=0) for t in present]))
+        outliers = np.flatnonzero(topics == OTHER_ID)
+        if len(outliers):
+            sims = vectors[outliers] @ centroids.T
+            best = sims.argmax(axis=1)
+            ok = sims.max(axis=1) >= 0.3
+            topics[outliers[ok]] = np.asarray(present)[best[ok]]
+        return topics
+
+    def _finish_fit(self, docs: list[str], vectors: np.ndarray, topics: np.ndarray) -> None:
+        ids = sorted(set(topics.tolist()) - {OTHER_ID})
+        self.vectorizer_ = self.vectorizer_ if hasattr(self.vectorizer_, "vocabulary_") \
+            else self.vectorizer_.fit(docs)
+        counts = self.vectorizer_.transform(docs)
+        vocabulary = self.vectorizer_.get_feature_names_out().tolist()
+        self.vocabulary_ = vocabulary
+        dim = vectors.shape[1]
+        self.centroids_ = np.zeros((len(ids), dim), dtype=np.float32)
+        self.term_counts_ = np.zeros((len(ids), len(vocabulary)), dtype=np.float32)
+        self.sizes_ = np.zeros(len(ids), dtype=np.int64)
+        for row, t in enumerate(ids):
+            mask = topics == t
+            self.centroids_[row] = _normalise(vectors[mask].mean(axis=0, keepdims=True))[0]
+            self.term_counts_[row] = np.asarray(counts[np.flatnonzero(mask)].sum(axis=0)).ravel()
+            self.sizes_[row] = int(mask.sum())
+        # Assignment threshold for new data: 5th percentile of members' similarity.
+        if ids:
+            own = np.concatenate([vectors[topics == t] @ self.centroids_[row]
+                                  for row, t in enumerate(ids)])
+            self.threshold_ = float(min(0.3, np.quantile(own, 0.05)))
+        else:
+            self.threshold_ = 1.0
+        self.theme_ids_ = list(range(len(ids)))
+        self.id_map_ = {int(t): row for row, t in enumerate(ids)}
+        self.id_map_[OTHER_ID] = OTHER_ID
+        self.excluded_: set[int] = set()
+        self.merged_into_: dict[int, int] = {}
+        keywords = self._keywords_from_bertopic(ids) or ctfidf_keywords(
+            self.term_counts_, vocabulary, self.n_keywords)
+        self.keywords_ = [list(k) for k in keywords]
+        self.families_ = [self.taxonomy_.family_of(k, self.term_counts_[row], vocabulary)
+                          for row, k in enumerate(self.keywords_)]
+        self.labels_ = self._make_labels()
+
+    def _keywords_from_bertopic(self, ids: list[int]) -> list[list[str]] | None:
+        model = getattr(self, "topic_model_", None)
+        if model is None:
+            return None
+        out = []
+        for t in ids:
+            words = [w for w, _ in (model.get_topic(t) or []) if w]
+            out.append(words[: self.n_keywords])
+        return out
+
+    def _make_labels(self) -> list[str]:
+        labels: list[str] = []
+        for keywords, family in zip(self.keywords_, self.families_, strict=True):
+            family_label = self.taxonomy_.label(family) if family else None
+            family_terms = self.taxonomy_.terms_of(family) if family else set()
+            picked: list[str] = []
+            for word in keywords:
+                if word in family_terms and family_label and len(picked) == 0 and len(keywords) > 2:
+                    continue  # the family label already says it
+                if any(word in p or p in word for p in picked):
+                    continue
+                picked.append(word)
+                if len(picked) == 2:
+                    break
+            words = " et ".join(picked) if picked else "divers"
+            base = f"{family_label} — {words}" if family_label else words[:1].upper() + words[1:]
+            label, k = base, 2
+            while label in labels:
+                label, k = f"{base} ({k})", k + 1
+            labels.append(label)
+        return labels
+
+    # -- assignment ------------------------------------------------------------------------
+    def remap(self, fitted_ids: Iterable[int]) -> np.ndarray:
+        """Map raw fitted cluster ids to current theme ids (after merges and exclusions)."""
+        self._check_fitted()
+        return self.current_ids([self.id_map_.get(int(t), OTHER_ID) for t in fitted_ids])
+
+    def current_ids(self, theme_ids: Iterable[int]) -> np.ndarray:
+        """Theme ids after the analyst's merges and exclusions (``-1`` stays ``-1``)."""
+        out = []
+        for t in theme_ids:
+            t = int(t)
+            while t in self.merged_into_:
+                t = self.merged_into_[t]
+            out.append(OTHER_ID if t in self.excluded_ else t)
+        return np.asarray(out, dtype=np.int64)
+
+    def transform(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Theme id of each text by nearest theme centroid (``-1`` below the threshold)."""
+        self._check_fitted()
+        vectors = self._embed(list(texts), embeddings)
+        if len(vectors) == 0 or len(self.centroids_) == 0:
+            return np.full(len(vectors), OTHER_ID, dtype=np.int64)
+        active = [t for t in self.theme_ids_ if t not in self.excluded_ and self.sizes_[t] > 0]
+        if not active:
+            return np.full(len(vectors), OTHER_ID, dtype=np.int64)
+        sims = vectors @ self.centroids_[active].T
+        best = sims.argmax(axis=1)
+        out = np.asarray(active, dtype=np.int64)[best]
+        out[sims.max(axis=1) < self.threshold_] = OTHER_ID
+        out[np.linalg.norm(vectors, axis=1) == 0] = OTHER_ID
+        return out
+
+    # -- curation --------------------------------------------------------------------------
+    def _check_ids(self, ids: Iterable[int]) -> list[int]:
+        self._check_fitted()
+        ids = [int(i) for i in ids]
+        for i in ids:
+            if i not in self.theme_ids_ or self.sizes_[i] == 0:
+                raise ConfigError(f"theme {i} does not exist.",
+                                  fix="use a theme_id from the themes table.")
+        return ids
+
+    def rename(self, theme_id: int, label: str, family: str | None = None) -> ThemeModel:
+        """Give a theme the analyst's label (and optionally a family label)."""
+        (theme_id,) = self._check_ids([theme_id])
+        self.labels_[theme_id] = str(label)
+        if family is not None:
+            self.families_[theme_id] = family
+        return self
+
+    def merge(self, theme_ids: Sequence[int], label: str | None = None) -> ThemeModel:
+        """Merge themes into the first one; keywords are recomputed from pooled word counts."""
+        ids = self._check_ids(theme_ids)
+        keep, rest = ids[0], ids[1:]
+        weights = self.sizes_[ids].astype(np.float32)
+        self.centroids_[keep] = _normalise((self.centroids_[ids] * weights[:, None]).sum(0,
+                                                                               keepdims=True))[0]
+        self.term_counts_[keep] = self.term_counts_[ids].sum(axis=0)
+        self.sizes_[keep] = int(self.sizes_[ids].sum())
+        for t in rest:
+            self.sizes_[t] = 0
+            self.term_counts_[t] = 0
+            self.merged_into_[t] = keep
+        self.keywords_[keep] = ctfidf_keywords(self.term_counts_, self.vocabulary_,
+                                               self.n_keywords)[keep]
+        if label is not None:
+            self.labels_[keep] = str(label)
+        return self
+
+    def exclude(self, theme_ids: Sequence[int]) -> ThemeModel:
+        """Send themes to "Autre / non classé" (e.g. a theme of greetings)."""
+        self.excluded_.update(self._check_ids(theme_ids))
+        return self
+
+    def split_out(self, theme_id: int, terms: Sequence[str], label: str) -> ThemeModel:
+        """Not supported in this version (needs the member texts); raises ConfigError."""
+        raise ConfigError("split_out is not available yet.",
+                          fix="refit with a smaller min_theme_size or add a taxonomy family.")
+
+    # -- tables ----------------------------------------------------------------------------
+    def themes_table(self) -> Any:
+        """``theme_id``, ``label``, ``family``, ``keywords`` (comma-separated), ``size``."""
+        import pandas as pd
+
+        self._check_fitted()
+        rows = [{"theme_id": t, "label": self.labels_[t],
+                 "family": self.taxonomy_.label(self.families_[t]) if self.families_[t]
+                 else OTHER_FAMILY,
+                 "keywords": ", ".join(self.keywords_[t]), "size": int(self.sizes_[t])}
+                for t in self.theme_ids_ if t not in self.excluded_ and self.sizes_[t] > 0]
+        return pd.DataFrame(rows, columns=["theme_id", "label", "family", "keywords", "size"])
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        """Write ``weights.safetensors`` + ``model.json`` (no pickle)."""
+        from safetensors.numpy import save_file
+
+        self._check_fitted()
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        save_file({"centroids": np.ascontiguousarray(self.centroids_),
+                   "term_counts": np.ascontiguousarray(self.term_counts_),
+                   "sizes": np.ascontiguousarray(self.sizes_)}, str(out / "weights.safetensors"))
+        params = self.get_params()
+        if not isinstance(params["embedding"], str):
+            params["embedding"] = self.embedding_name_
+        state = {"format": MODEL_FORMAT, "params": params,
+                 "embedding_name": self.embedding_name_, "threshold": self.threshold_,
+                 "n_fit": self.n_fit_, "theme_ids": self.theme_ids_,
+                 "id_map": {str(k): v for k, v in self.id_map_.items()},
+                 "excluded": sorted(self.excluded_),
+                 "merged_into": {str(k): v for k, v in self.merged_into_.items()},
+                 "labels": self.labels_,
+                 "families": self.families_, "keywords": self.keywords_,
+                 "vocabulary": self.vocabulary_, "taxonomy": self.taxonomy_.to_dict()}
+        (out / "model.json").write_text(json.dumps(state, ensure_ascii=False, indent=1),
+                                        encoding="utf-8")
+        return out
+
+    @classmethod
+    def load(cls, directory: str | Path) -> ThemeModel:
+        """Load a directory written by :meth:`save` (no code runs)."""
+        from safetensors.numpy import load_file
+
+        path = Path(directory)
+        try:
+            state = json.loads((path / "model.json").read_text(encoding="utf-8"))
+            tensors = load_file(str(path / "weights.safetensors"))
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"cannot read a theme model in {path}: {exc}",
+                                 fix="pass the theme_model folder written by analyze/save.") from exc
+        if state.get("format") != MODEL_FORMAT:
+            raise ModelLoadError(f"{path} is not a feedback-nlp theme model.",
+                                 fix="pass the theme_model folder written by analyze/save.")
+        model = cls(**state["params"])
+        model.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])
+        model.embedding_name_ = state["embedding_name"]
+        model.threshold_ = float(state["threshold"])
+        model.n_fit_ = int(state["n_fit"])
+        model.theme_ids_ = [int(t) for t in state["theme_ids"]]
+        model.id_map_ = {int(k): int(v) for k, v in state["id_map"].items()}
+        model.excluded_ = {int(t) for t in state["excluded"]}
+        model.merged_into_ = {int(k): int(v) for k, v in state.get("merged_into", {}).items()}
+        model.labels_ = list(state["labels"])
+        model.families_ = list(state["families"])
+        model.keywords_ = [list(k) for k in state["keywords"]]
+        model.vocabulary_ = list(state["vocabulary"])
+        model.centroids_ = tensors["centroids"]
+        model.term_counts_ = tensors["term_counts"]
+        model.sizes_ = tensors["sizes"]
+        model.topic_model_ = None
+        return model
+
+
+class _FixedEmbedder:
+    """Embeds through the configured backend (used by BERTopic for keyword embeddings)."""
+
+    def __init__(self, docs: list[str], vectors: np.ndarray, embedding: Any) -> None:
+        self.embedding = embedding
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return get_embedder(self.embedding).embed(list(texts))
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return matrix / norms

@@ -1,0 +1,66 @@
+"""Rebuild the shipped offline theme embedding ``models/embeddings-fr-lsa``.
+
+TF-IDF (words, sublinear tf) -> TruncatedSVD(128) fitted on every real French review text in
+``../shared/data`` (insurance, Trustpilot auto/multi/showroomprive, Booking liked/disliked
+texts). Deterministic for a given seed. Usage::
+
+    .venv/bin/python scripts/build_theme_embeddings.py [--data ../shared/data] [--dim 128]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from feedback_nlp.topics.embeddings import DEFAULT_MODEL_DIR, LSAEmbedding
+
+FILES = {
+    "fr_reviews_insurance.csv.gz": ["text"],
+    "fr_reviews_trustpilot_auto.csv.gz": ["text"],
+    "fr_reviews_trustpilot_multi.csv.gz": ["text"],
+    "fr_reviews_trustpilot_showroomprive.csv.gz": ["text"],
+    "fr_reviews_booking_paris_0to10.csv.gz": ["positive_text", "negative_text"],
+}
+
+
+def load_texts(data_dir: Path) -> list[str]:
+    texts: list[str] = []
+    for name, columns in FILES.items():
+        frame = pd.read_csv(data_dir / name, usecols=columns)
+        for column in columns:
+            texts.extend(t for t in frame[column].dropna().astype(str) if len(t) > 2)
+    return texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    default_data = Path(__file__).resolve().parents[2] / "shared" / "data"
+    parser.add_argument("--data", type=Path, default=default_data)
+    parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--max-terms", type=int, default=40_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
+    args = parser.parse_args()
+    texts = load_texts(args.data)
+    start = time.perf_counter()
+    model = LSAEmbedding.train(texts, dim=args.dim, max_terms=args.max_terms, seed=args.seed)
+    seconds = time.perf_counter() - start
+    digest = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
+    model.save(args.out, meta={
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": args.seed, "training_texts": len(texts), "training_sha256_16": digest,
+        "training_data": sorted(FILES), "fit_seconds": round(seconds, 1),
+        "method": "TfidfVectorizer(sublinear_tf, min_df=5, max_df=0.5) -> TruncatedSVD",
+        "rebuild": "python scripts/build_theme_embeddings.py",
+    })
+    print(f"{args.out}: {len(texts)} texts, {len(model.vocabulary)} terms, dim {model.dim}, "
+          f"{seconds:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
