@@ -518,7 +518,10 @@ def _driver_config(config: AnalysisConfig | DriverConfig | None, seed: int | Non
 
 def two_proportion_test(x1: float, n1: float, x2: float, n2: float, *,
                         z: float = scores_mod.Z95) -> tuple[float, float, float, float]:
-    """Change ``p2 − p1`` in points with a Wald interval and a pooled two-sided z-test p-value.
+    """Change ``p2 − p1`` in points with a Wald interval and a two-sided p-value.
+
+    The p-value is the pooled z-test's, or Fisher's exact test's when an expected cell
+    count is under 5 (few mentions: the z-test would cry wolf).
 
     >>> [round(v, 3) for v in two_proportion_test(10, 100, 25, 100)]
     [15.0, 4.675, 25.325, 0.005]
@@ -530,7 +533,11 @@ def two_proportion_test(x1: float, n1: float, x2: float, n2: float, *,
     se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
     pooled = (x1 + x2) / (n1 + n2)
     se0 = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    p_value = 1.0 if se0 == 0 else float(2 * stats.norm.sf(abs(diff) / se0))
+    if min(n1, n2) * min(pooled, 1 - pooled) < 5:
+        table = [[int(round(x1)), int(round(n1 - x1))], [int(round(x2)), int(round(n2 - x2))]]
+        p_value = float(stats.fisher_exact(table)[1])
+    else:
+        p_value = 1.0 if se0 == 0 else float(2 * stats.norm.sf(abs(diff) / se0))
     return 100 * diff, 100 * (diff - z * se), 100 * (diff + z * se), p_value
 
 
@@ -722,14 +729,16 @@ def emerging(trend_table: pd.DataFrame, *, confidence: float = 0.95,
     """Emerging, growing and fading irritants: last period vs the one before.
 
     Uses ``negative_share`` rows of :func:`trends` (``share`` without sentiment). The
-    change is in points with a Wald interval and a two-proportion z-test; ``status`` is
-    ``emerging`` (absent before, significant now), ``growing``, ``fading`` (significant
-    rise / fall) or ``stable``. ``low_support`` when either period has fewer than
+    change is in points with a Wald interval and a two-proportion test (Fisher's exact
+    test for small counts); ``q_value`` is Benjamini-Hochberg over the themes, and
+    ``status`` is ``emerging`` (absent before, significant now), ``growing``, ``fading``
+    (significant rise / fall at ``q_value < 1 − confidence``) or ``stable``. ``low_support`` when either period has fewer than
     ``min_support`` documents with text.
     """
     columns = ["theme_id", "label", "basis", "period_previous", "period_last", "n_previous",
                "n_last", "count_previous", "count_last", "share_previous", "share_last",
-               "change", "change_ci_low", "change_ci_high", "p_value", "status", "low_support"]
+               "change", "change_ci_low", "change_ci_high", "p_value", "q_value", "status",
+               "low_support"]
     if trend_table.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     basis = "negative_share" if (trend_table["metric"] == "negative_share").any() else "share"
@@ -739,7 +748,7 @@ def emerging(trend_table: pd.DataFrame, *, confidence: float = 0.95,
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     before = rows_of[rows_of["period_start"] == periods[-2]].set_index("theme_id")
     after = rows_of[rows_of["period_start"] == periods[-1]].set_index("theme_id")
-    alpha, z = 1 - confidence, _z(confidence)
+    z = _z(confidence)
     rows = []
     for theme_id, last in after.iterrows():
         if theme_id not in before.index:
@@ -747,23 +756,28 @@ def emerging(trend_table: pd.DataFrame, *, confidence: float = 0.95,
         prev = before.loc[theme_id]
         change, low, high, p_value = two_proportion_test(prev["count"], prev["n"],
                                                          last["count"], last["n"], z=z)
-        significant = not math.isnan(p_value) and p_value < alpha
-        if significant and prev["count"] == 0 and change > 0:
-            status = "emerging"
-        elif significant:
-            status = "growing" if change > 0 else "fading"
-        else:
-            status = "stable"
         rows.append({"theme_id": theme_id, "label": last["label"], "basis": basis,
                      "period_previous": prev["period"], "period_last": last["period"],
                      "n_previous": int(prev["n"]), "n_last": int(last["n"]),
                      "count_previous": int(prev["count"]), "count_last": int(last["count"]),
                      "share_previous": prev["value"], "share_last": last["value"],
                      "change": change, "change_ci_low": low, "change_ci_high": high,
-                     "p_value": p_value, "status": status,
+                     "p_value": p_value, "status": "stable",
                      "low_support": bool(min(prev["n"], last["n"]) < min_support)})
     order = {"emerging": 0, "growing": 1, "stable": 2, "fading": 3}
-    table = pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=[c for c in columns if c != "q_value"])
+    # One test per theme: control the false discovery rate before raising an alert.
+    tested = table["p_value"].notna()
+    table.insert(list(table.columns).index("p_value") + 1, "q_value", np.nan)
+    if tested.any():
+        table.loc[tested, "q_value"] = stats.false_discovery_control(
+            table.loc[tested, "p_value"].to_numpy(dtype=float))
+    significant = (table["q_value"] < 1 - confidence).fillna(False).to_numpy()
+    rising = (table["change"] > 0).to_numpy()
+    table["status"] = np.select(
+        [significant & rising & (table["count_previous"] == 0).to_numpy(),
+         significant & rising, significant & ~rising],
+        ["emerging", "growing", "fading"], default="stable")
     return table.sort_values(["low_support", "status", "change"],
                              key=lambda s: s.map(order) if s.name == "status" else s,
                              ascending=[True, True, False]).reset_index(drop=True)

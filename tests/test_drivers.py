@@ -209,6 +209,9 @@ def test_two_proportion_test_by_hand() -> None:
     assert p_value == pytest.approx(2 * stats.norm.sf(z))
     assert high - change == pytest.approx(100 * 1.959964 * math.sqrt(0.09 / 100 + 0.1875 / 100))
     assert drivers.two_proportion_test(0, 0, 1, 10)[3] != drivers.two_proportion_test(0, 0, 1, 10)[3]
+    # few mentions (expected count 200 * 4/277 < 5): Fisher's exact test, not the z-test
+    small = drivers.two_proportion_test(0, 197, 4, 80)
+    assert small[3] == pytest.approx(stats.fisher_exact([[0, 197], [4, 76]])[1])
 
 
 def _dated() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -250,6 +253,8 @@ def test_emerging_flags_a_significant_rise() -> None:
         "value": [5.0, 20.0, 0.0, 7.5],
     })
     table = drivers.emerging(trend, min_support=30).set_index("label")
+    np.testing.assert_allclose(table["q_value"],
+                               stats.false_discovery_control(table["p_value"].to_numpy()))
     assert table.loc["SAV", "status"] == "emerging"
     assert table.loc["Livraison", "status"] == "growing"
     assert table.loc["Livraison", "change"] == pytest.approx(15.0)
