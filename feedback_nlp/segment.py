@@ -64,7 +64,8 @@ def _spans(text: str, pattern: re.Pattern[str], start: int, end: int) -> list[tu
 
 
 def split_opinions(text: str, *, split_contrast: bool = True) -> list[Unit]:
-    """Opinion units of ``text``, in order, covering every non-blank part of it.
+    """Opinion units of ``text``, in order, covering all of it except the separators
+    (whitespace, newlines, ``;`` and the comma before a contrast marker).
 
     Units shorter than three characters are merged into their neighbour so that
     "Top. Mais." does not produce one-word fragments.

@@ -30,7 +30,7 @@ DEFAULT_LABEL_MAP = {
 }
 
 
-def _check_dir(path: str | Path) -> Path:
+def check_model_dir(path: str | Path) -> Path:
     path = Path(path)
     if not (path / "config.json").is_file():
         raise ModelLoadError(
@@ -90,7 +90,7 @@ class TransformerSentiment(ClassifierMixin, BaseEstimator):
             return
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        path = _check_dir(self.path)
+        path = check_model_dir(self.path)
         try:
             self.tokenizer_ = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
             model = AutoModelForSequenceClassification.from_pretrained(
@@ -159,7 +159,7 @@ def finetune(base: str | Path, texts: Sequence[str], labels: Sequence[str], out:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    path = _check_dir(base)
+    path = check_model_dir(base)
     unknown = set(labels) - set(LABELS)
     if unknown:
         raise ValueError(f"Unknown labels {sorted(unknown)}; expected {list(LABELS)}.")
@@ -207,9 +207,11 @@ def finetune(base: str | Path, texts: Sequence[str], labels: Sequence[str], out:
     model.eval()
     model.save_pretrained(str(out), safe_serialization=True)
     tokenizer.save_pretrained(str(out))
+    window = max(1, len(losses) // 5)  # mean over the first / last fifth of the steps
     info = {"kind": "transformers", "base": str(base), "labels": list(LABELS), "steps": step,
-            "rows": len(texts), "seed": seed, "first_loss": losses[0] if losses else None,
-            "last_loss": losses[-1] if losses else None}
+            "rows": len(texts), "seed": seed,
+            "first_loss": float(np.mean(losses[:window])) if losses else None,
+            "last_loss": float(np.mean(losses[-window:])) if losses else None}
     info.update(meta or {})
     (out / "meta.json").write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
