@@ -240,12 +240,21 @@ class FeedbackAnalysis:
                 f"{result['nps_ci_high']:+.1f}] sur {int(result['n'])} réponses notées"
             )
         if not self.priorities.empty and "label" in self.priorities.columns:
-            lines.append("Irritants prioritaires :")
+            lines.append("Irritants prioritaires (coût en points de NPS des mentions négatives) :")
             top = self.priorities.head(5)
             for rank, (_, row) in enumerate(top.iterrows(), 1):
-                impact = row.get("nps_impact", math.nan)
-                impact_text = f", impact NPS {impact:+.1f} pts" if pd.notna(impact) else ""
-                lines.append(f"  {rank}. {row['label']}{impact_text}")
+                # The ranking is driven by the negative-mention impact: print that one,
+                # with its interval, not the signed impact of all mentions.
+                impact = row.get("negative_impact", math.nan)
+                low = row.get("negative_impact_ci_low", math.nan)
+                high = row.get("negative_impact_ci_high", math.nan)
+                impact_text = ""
+                if pd.notna(impact):
+                    impact_text = f" : {impact:+.1f} pts"
+                    if pd.notna(low) and pd.notna(high):
+                        impact_text += f" [IC 95 % {low:+.1f} ; {high:+.1f}]"
+                support = " (trop peu de verbatims)" if bool(row.get("low_support", False)) else ""
+                lines.append(f"  {rank}. {row['label']}{impact_text}{support}")
         return "\n".join(lines)
 
     # ---------------------------------------------------------------- persistence
