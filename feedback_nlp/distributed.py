@@ -157,14 +157,45 @@ def _load_model(class_path: str, files: dict[str, bytes]) -> Any:
 
 def assign_themes(model: Any, documents: pd.DataFrame,
                   segments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assign themes of a fitted model to new documents/segments (see :class:`ThemeAssigner`)."""
+    """Assign the themes of a fitted model to new documents and segments (no refit).
+
+    Uses ``model.assign`` or ``feedback_nlp.topics.assign`` when they exist; otherwise
+    the public :class:`~feedback_nlp.topics.ThemeModel` API: embed each opinion unit
+    with the model's embedding, ``transform`` (nearest theme centroid), and write the
+    contract's columns: ``segments.theme_id`` / ``theme_label``; ``documents.theme_ids``
+    (sorted, distinct, without -1) / ``theme_labels``.
+    """
     if hasattr(model, "assign"):
         return model.assign(documents, segments)
     topics = importlib.import_module("feedback_nlp.topics")
     if hasattr(topics, "assign"):
         return topics.assign(model, documents, segments)
-    raise ModelLoadError(f"Theme model {type(model).__name__} cannot assign themes to new texts.",
-                         fix="fit it with feedback_nlp.topics (it provides assign()).")
+    if not hasattr(model, "transform") or not hasattr(model, "themes_table"):
+        raise ModelLoadError(f"Theme model {type(model).__name__} cannot assign themes to new texts.",
+                             fix="fit it with feedback_nlp.topics.ThemeModel.")
+    from feedback_nlp.topics.embeddings import get_embedder
+
+    other_id, other_label = topics.OTHER_ID, topics.OTHER_LABEL
+    texts = segments["text"].astype(str).tolist() if "text" in segments.columns else []
+    if texts:
+        ids = np.asarray(model.transform(texts, get_embedder(model.embedding).embed(texts)),
+                         dtype=np.int64)
+    else:
+        ids = np.zeros(0, dtype=np.int64)
+    table = model.themes_table()
+    labels = dict(zip(table["theme_id"].astype(int), table["label"]))
+    segments = segments.copy()
+    segments["theme_id"] = ids
+    segments["theme_label"] = [labels.get(int(t), other_label) for t in ids]
+    per_document: dict[Any, set[int]] = {}
+    for row_id, theme in zip(segments["row_id"].tolist(), ids.tolist()):
+        if theme != other_id:
+            per_document.setdefault(row_id, set()).add(int(theme))
+    documents = documents.copy()
+    theme_ids = [sorted(per_document.get(r, ())) for r in documents["row_id"].tolist()]
+    documents["theme_ids"] = theme_ids
+    documents["theme_labels"] = [[labels.get(t, other_label) for t in ids_] for ids_ in theme_ids]
+    return documents, segments
 
 
 # --------------------------------------------------------------------------- per row
@@ -320,16 +351,18 @@ def process_parallel(frame: pd.DataFrame, config: AnalysisConfig, *, n_jobs: int
 
 def fit_bundle(sample: pd.DataFrame, config: AnalysisConfig, *,
                columns: dict[str, str] | None = None, keep: list[str] | None = None,
-               progress: Any = None) -> ModelBundle:
+               progress: Any = None) -> tuple[ModelBundle, pd.DataFrame]:
     """Fit the theme model on a (sample) frame from :func:`read_feedback` and bundle it.
 
-    Only the theme model is fitted here; sentiment uses the shipped (or configured)
-    model, which every worker has.
+    Only the theme model is fitted here (or loaded, when ``config.themes.model`` names a
+    saved one); sentiment uses the shipped (or configured) model, which every worker
+    has. Also returns the sample's theme table, whose ``examples`` (verbatims closest to
+    each theme's centroid) :func:`aggregate` reuses.
     """
     columns = dict(columns if columns is not None else sample.attrs.get("columns", {}))
     plain = ModelBundle.build(config, columns, keep=keep)
     if not config.themes.enabled or len(sample) == 0:
-        return plain
+        return plain, pd.DataFrame()
     from feedback_nlp.pipeline import FeedbackAnalysis
     from feedback_nlp.topics import annotate as annotate_themes
 
@@ -337,12 +370,12 @@ def fit_bundle(sample: pd.DataFrame, config: AnalysisConfig, *,
     fitted = annotate_themes(FeedbackAnalysis(documents=documents, segments=segments), config,
                              progress=progress)
     model = getattr(fitted, "theme_model", None)
-    return ModelBundle.build(config, columns, keep=keep, theme_model=model)
+    return ModelBundle.build(config, columns, keep=keep, theme_model=model), fitted.themes
 
 
 def aggregate(documents: pd.DataFrame, segments: pd.DataFrame, config: AnalysisConfig, *,
-              theme_model: Any = None, info: dict[str, Any] | None = None,
-              progress: Any = None) -> Any:
+              theme_model: Any = None, sample_themes: pd.DataFrame | None = None,
+              info: dict[str, Any] | None = None, progress: Any = None) -> Any:
     """Build a :class:`~feedback_nlp.pipeline.FeedbackAnalysis` from per-row results.
 
     Computes what needs every row: the theme table (counts over all rows, labels and
@@ -354,12 +387,18 @@ def aggregate(documents: pd.DataFrame, segments: pd.DataFrame, config: AnalysisC
 
     progress = progress if progress is not None else SilentProgress()
     analysis = FeedbackAnalysis(documents=documents, segments=segments, theme_model=theme_model)
-    if theme_model is not None and hasattr(theme_model, "themes_table"):
-        analysis.themes = theme_model.themes_table(documents, segments)
-    else:
-        topics = importlib.import_module("feedback_nlp.topics")
-        if theme_model is not None and hasattr(topics, "themes_table"):
-            analysis.themes = topics.themes_table(theme_model, documents, segments)
+    if theme_model is not None and "theme_id" in segments.columns:
+        from feedback_nlp.topics import themes_table
+
+        # Counts and sentiment mix over every row; examples from the fit sample (closest
+        # to each centroid), since the rows here may have no text (streaming).
+        with_text = segments if "text" in segments.columns else segments.assign(text="")
+        themes = themes_table(documents, with_text, theme_model, None)
+        if sample_themes is not None and "examples" in sample_themes.columns and len(themes):
+            examples = dict(zip(sample_themes["theme_id"].astype(int), sample_themes["examples"]))
+            themes["examples"] = [examples.get(int(t), e if "text" in segments.columns else [])
+                                  for t, e in zip(themes["theme_id"], themes["examples"])]
+        analysis.themes = themes
     is_proxy = config.score_scale == "stars" and "score" in documents.columns
     cuts = [c for c in ("segment", "channel", "stage") if c in documents.columns]
     with progress.stage("Indicateurs"):
@@ -448,13 +487,15 @@ def analyze_dask(
 
         # Fit the theme model on a bounded, seeded sample (the only non per-row step).
         bundle = ModelBundle.build(config, resolved, keep=keep)
+        sample_themes = None
         if config.themes.enabled:
             fraction = min(1.0, config.themes.fit_sample / total)
             sample_raw = ddf.sample(frac=fraction, random_state=config.seed) if fraction < 1 else ddf
             sample_raw = sample_raw.compute()
             sample = _finish(sample_raw.reset_index(drop=True), {r: resolved.get(r) for r in _ROLES},
                              keep, "the Dask DataFrame")
-            bundle = fit_bundle(sample, config, columns=resolved, keep=keep, progress=progress)
+            bundle, sample_themes = fit_bundle(sample, config, columns=resolved, keep=keep,
+                                               progress=progress)
 
         head_documents, head_segments = process_partition(head, bundle, row_offset=0)
         meta_docs = pack(head_documents, head_segments).iloc[:0]
@@ -475,8 +516,8 @@ def analyze_dask(
     segments = renumber_segments(segments)
     info = {"source": "Dask DataFrame", "columns": resolved, "rows_read": total,
             "engine": "dask", "npartitions": int(ddf.npartitions)}
-    analysis = aggregate(documents, segments, config, theme_model=bundle.theme_model(), info=info,
-                         progress=progress)
+    analysis = aggregate(documents, segments, config, theme_model=bundle.theme_model(),
+                         sample_themes=sample_themes, info=info, progress=progress)
     from feedback_nlp.pipeline import versions
 
     analysis.info["versions"] = versions()

@@ -241,12 +241,14 @@ def analyze_stream(
 
     bundle = ModelBundle.build(config, mapping, keep=keep)
     theme_model = None
+    sample_themes = None
     if config.themes.enabled:
         with reporter.stage("Échantillon pour les thèmes") as step:
             sample, _ = reservoir_sample(chunks(), config.themes.fit_sample, config.seed)
             step.advance(len(sample))
         sample.attrs["columns"] = mapping
-        bundle = fit_bundle(sample, config, columns=mapping, keep=keep, progress=reporter)
+        bundle, sample_themes = fit_bundle(sample, config, columns=mapping, keep=keep,
+                                           progress=reporter)
         theme_model = bundle.theme_model()
         del sample
 
@@ -282,7 +284,7 @@ def analyze_stream(
             "columns": mapping, "rows_read": total, "engine": "streaming",
             "chunksize": chunksize}
     analysis = aggregate(documents_small, segments_small, config, theme_model=theme_model,
-                         info=info, progress=reporter)
+                         sample_themes=sample_themes, info=info, progress=reporter)
     analysis.info["versions"] = versions()
     analysis.info["elapsed_s"] = round(time.perf_counter() - started, 3)
     if documents_out.rows != total or sum(analysis.info["rows_by_status"].values()) != total:

@@ -208,3 +208,48 @@ def test_process_parallel_equals_one_process(sample_csv) -> None:
     two = process_parallel(frame, config, n_jobs=2, min_rows_per_job=500)
     pd.testing.assert_frame_equal(two[0], one[0])
     pd.testing.assert_frame_equal(two[1], one[1])
+
+
+@pytest.fixture(scope="module")
+def saved_theme_model(raw, tmp_path_factory):
+    """A small real ThemeModel fitted on 250 opinion units of the real sample, saved."""
+    from feedback_nlp.segment import split_opinions
+    from feedback_nlp.topics import ThemeModel
+
+    texts = [u.text for t in raw["avis"].head(100) for u in split_opinions(t)][:250]
+    folder = tmp_path_factory.mktemp("themes") / "model"
+    ThemeModel().fit(texts).save(folder)
+    return folder
+
+
+@pytest.mark.slow
+def test_theme_assignment_on_partitions_equals_pipeline(raw, saved_theme_model, tmp_path) -> None:
+    import dask.dataframe as dd
+
+    from feedback_nlp.streaming import analyze_stream
+    from feedback_nlp.topics import ThemeModel
+
+    config = AnalysisConfig().replace(score_scale="stars", sentiment=False,
+                                      themes={"model": str(saved_theme_model)})
+    one = feedback_nlp.analyze(raw, config=config, **COLUMNS)
+    # The pure partition function with the model shipped as bytes in the bundle.
+    bundle = ModelBundle.build(config, COLUMNS, theme_model=ThemeModel.load(saved_theme_model))
+    assert bundle.theme_model_files and bundle.theme_model() is bundle.theme_model()
+    documents, segments = process_partition(raw.iloc[150:300], bundle, row_offset=150)
+    pd.testing.assert_frame_equal(
+        documents, one.documents[one.documents["row_id"].between(150, 299)].reset_index(drop=True))
+    assert segments["theme_id"].tolist() == \
+        one.segments.loc[one.segments["row_id"].between(150, 299), "theme_id"].tolist()
+    assert (segments["theme_id"] != -1).any()
+    # Dask and streaming: same per-row themes, theme table counts and priorities.
+    result = analyze_dask(dd.from_pandas(raw, npartitions=3), config=config, **COLUMNS)
+    pd.testing.assert_frame_equal(result.documents, one.documents)
+    pd.testing.assert_frame_equal(result.themes, one.themes)
+    pd.testing.assert_frame_equal(result.priorities, one.priorities)
+    raw.to_csv(tmp_path / "avis.csv", index=False)
+    streamed = analyze_stream(tmp_path / "avis.csv", tmp_path / "out", chunksize=150,
+                              config=config, **COLUMNS)
+    pd.testing.assert_frame_equal(streamed.themes.drop(columns="examples"),
+                                  one.themes.drop(columns="examples"))
+    pd.testing.assert_frame_equal(streamed.priorities, one.priorities)
+    assert streamed.themes["examples"].map(len).gt(0).any()
