@@ -221,6 +221,38 @@ def throughput(model: LinearSentiment, texts: list[str], repeat: int = 3) -> dic
             "reviews_per_s": round(len(texts) / best), "mean_chars": round(float(np.mean(lengths)))}
 
 
+def record_in_meta(model_dir: Path, full_rows: list[dict[str, Any]], loso: list[dict[str, Any]],
+                   tricky: dict[str, Any], speed: dict[str, Any],
+                   rows: list[dict[str, Any]]) -> None:
+    """Copy the headline figures into the shipped model's meta.json (its model card)."""
+    import json
+
+    meta_path = model_dir / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    every = {row["set"]: row["result"] for row in full_rows}
+    best_lexicon = max(row["result"]["macro_f1"] for row in rows
+                       if row["set"] == "all domains (test sample)"
+                       and row["method"] in ("textblob-fr", "vaderSentiment-fr"))
+    ours = next(row["result"]["macro_f1"] for row in rows
+                if row["set"] == "all domains (test sample)" and "feedback-nlp" in row["method"])
+    meta["metrics"] = {
+        "source": "benchmarks/results/sentiment.md",
+        "measured": machine()["date"],
+        "test_all_domains": {k: every["all domains (full test split)"][k]
+                             for k in ("n", "accuracy", "macro_f1", "binary_accuracy", "f1")},
+        "test_by_domain_binary_accuracy": {k.split(" ")[0]: v["binary_accuracy"]
+                                           for k, v in every.items() if "full test" in k},
+        "booking_sentences_binary_accuracy": every["Booking hotel sentences (all)"][
+            "binary_accuracy"],
+        "leave_one_source_out_binary_accuracy": {i["held_out"]: i["result"]["binary_accuracy"]
+                                                 for i in loso},
+        "tricky_hand_written_accuracy": tricky["accuracy"],
+        "macro_f1_points_above_best_lexicon": round(100 * (ours - best_lexicon), 1),
+        "reviews_per_s_one_core": speed["reviews_per_s"],
+    }
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 # ------------------------------------------------------------------------- main
 
 
@@ -355,6 +387,8 @@ def main() -> None:
             "loso": loso, "aggregation": aggregation, "speed_reviews": speed,
             "speed_units": speed_units, "args": vars(args)}
     write_results("sentiment", "\n".join(md), data)
+    if Path(args.model).resolve() == default_model_path().resolve():
+        record_in_meta(Path(args.model), full_rows, loso, tricky_result, speed, rows)
     print("\n".join(md))
 
 

@@ -180,7 +180,7 @@ def _tables(texts: list[str], statuses: list[str]) -> tuple[pd.DataFrame, pd.Dat
 
 def test_annotate_columns_and_missing_rows() -> None:
     documents, segments = _tables(
-        ["Livraison rapide et soignée, parfait. Mais le SAV est odieux et injoignable, honteux.",
+        ["Livraison rapide, parfait. Mais le SAV est injoignable, je ne recommande pas.",
          "RAS", "Très bon accueil, je recommande vivement.", ""],
         ["ok", "noise", "ok", "empty"])
     before = documents.copy()
