@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +52,7 @@ def main() -> None:
     seconds = time.perf_counter() - start
     digest = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
     model.save(args.out, meta={
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seed": args.seed, "training_texts": len(texts), "training_sha256_16": digest,
         "training_data": sorted(FILES), "fit_seconds": round(seconds, 1),
         "method": "TfidfVectorizer(sublinear_tf, min_df=5, max_df=0.5) -> TruncatedSVD",

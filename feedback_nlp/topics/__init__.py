@@ -92,14 +92,14 @@ def themes_table(documents: pd.DataFrame, segments: pd.DataFrame, model: ThemeMo
                      ignore_index=True)
     usable = int((documents.get("text_status", pd.Series(dtype=object)) == "ok").sum())
     has_sentiment = "sentiment" in segments.columns
-    rows = []
+    rows: list[dict[str, Any]] = []
     theme_of = segments["theme_id"].to_numpy() if "theme_id" in segments else np.zeros(0)
     for record in info.to_dict("records"):
         mask = theme_of == record["theme_id"]
         members = segments.loc[mask]
         n_seg = int(mask.sum())
         n_doc = int(members["row_id"].nunique()) if n_seg else 0
-        shares = {"negative_share": np.nan, "neutral_share": np.nan, "positive_share": np.nan,
+        shares: dict[str, float] = {"negative_share": np.nan, "neutral_share": np.nan, "positive_share": np.nan,
                   "net_sentiment": np.nan}
         if has_sentiment and n_seg:
             counts = members["sentiment"].value_counts()

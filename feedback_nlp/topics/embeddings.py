@@ -115,7 +115,9 @@ class LSAEmbedding:
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        save_file({"idf": self.idf, "components": self.components}, str(out / "weights.safetensors"))
+        save_file({"idf": np.ascontiguousarray(self.idf),
+                   "components": np.ascontiguousarray(self.components)},
+                  str(out / "weights.safetensors"))
         (out / "vocabulary.json").write_text(json.dumps(self.vocabulary, ensure_ascii=False),
                                              encoding="utf-8")
         info = {"format": LSA_FORMAT, "name": self.name, "dim": self.dim,

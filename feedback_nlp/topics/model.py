@@ -53,8 +53,10 @@ def french_stop_words() -> list[str]:
     """
     from spacy.lang.fr.stop_words import STOP_WORDS
 
-    words = {normalize_for_terms(w) for w in STOP_WORDS} | EXTRA_STOP
-    return sorted(w for w in words if w and "'" not in w and " " not in w)
+    words = set(EXTRA_STOP)
+    for word in STOP_WORDS:  # tokenised like the texts, so sklearn finds every stop token
+        words.update(re.findall(TOKEN_PATTERN, normalize_for_terms(word)))
+    return sorted(words)
 
 
 def keyword_vectorizer(min_df: int = 2, ngram_range: tuple[int, int] = (1, 2)) -> Any:
@@ -107,6 +109,8 @@ class ThemeModel:
     small_corpus : int
         Below this many usable opinions, use taxonomy matching instead of clustering.
     n_keywords : int
+    representation : {"ctfidf", "mmr"}
+        Keywords straight from c-TF-IDF, or re-ranked by MaximalMarginalRelevance.
     random_state : int
 
     Examples
@@ -119,7 +123,8 @@ class ThemeModel:
     def __init__(self, embedding: str | Any = "default", taxonomy: str | None = None,
                  min_theme_size: int | None = None, max_themes: int = 30,
                  fit_sample: int = 20_000, max_unassigned: float = 0.15,
-                 small_corpus: int = 300, n_keywords: int = 8, random_state: int = 42) -> None:
+                 small_corpus: int = 300, n_keywords: int = 8, representation: str = "ctfidf",
+                 random_state: int = 42) -> None:
         self.embedding = embedding
         self.taxonomy = taxonomy
         self.min_theme_size = min_theme_size
@@ -128,11 +133,12 @@ class ThemeModel:
         self.max_unassigned = max_unassigned
         self.small_corpus = small_corpus
         self.n_keywords = n_keywords
+        self.representation = representation
         self.random_state = random_state
 
     # -- scikit-learn plumbing -------------------------------------------------------------
     _PARAMS = ("embedding", "taxonomy", "min_theme_size", "max_themes", "fit_sample",
-               "max_unassigned", "small_corpus", "n_keywords", "random_state")
+               "max_unassigned", "small_corpus", "n_keywords", "representation", "random_state")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._PARAMS}
@@ -226,7 +232,8 @@ class ThemeModel:
                                 prediction_data=False)
         vectorizer = keyword_vectorizer(min_df=2 if n < 5000 else 3)
         ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
-        representation = MaximalMarginalRelevance(diversity=0.3, top_n_words=self.n_keywords)
+        representation = MaximalMarginalRelevance(diversity=0.3, top_n_words=self.n_keywords) \
+            if self.representation == "mmr" else None
         # language="multilingual": BERTopic's "english" strips every non-ASCII letter
         # (délai -> dlai) before c-TF-IDF.
         topic_model = BERTopic(embedding_model=as_bertopic_backend(_FixedEmbedder(docs, vectors,
@@ -447,7 +454,7 @@ class ThemeModel:
 
         self._check_fitted()
         rows = [{"theme_id": t, "label": self.labels_[t],
-                 "family": self.taxonomy_.label(self.families_[t]) if self.families_[t]
+                 "family": self.taxonomy_.label(str(self.families_[t])) if self.families_[t]
                  else OTHER_FAMILY,
                  "keywords": ", ".join(self.keywords_[t]), "size": int(self.sizes_[t])}
                 for t in self.theme_ids_ if t not in self.excluded_ and self.sizes_[t] > 0]

@@ -45,7 +45,7 @@ class Taxonomy:
         if not families:
             raise ConfigError("the theme taxonomy has no family.",
                               fix="add [families.<name>] tables with label and terms.")
-        self.families = {}
+        self.families: dict[str, dict[str, Any]] = {}
         for key, family in families.items():
             if not isinstance(family, dict) or "label" not in family or not family.get("terms"):
                 raise ConfigError(f"taxonomy family {key!r} needs a label and a list of terms.",
@@ -60,7 +60,7 @@ class Taxonomy:
                          for k, f in self.families.items()}
 
     def label(self, key: str) -> str:
-        return self.families[key]["label"] if key in self.families else str(key)
+        return str(self.families[key]["label"]) if key in self.families else str(key)
 
     def terms_of(self, key: str) -> set[str]:
         """Terms of a family as written (for label building)."""

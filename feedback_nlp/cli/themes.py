@@ -1,0 +1,102 @@
+"""``feedback-nlp themes apply MODEL_DIR FILE -o DIR``: tag a new export with saved themes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+EXAMPLE = """\
+Exemples :
+  feedback-nlp analyze janvier.csv --text avis --score note --score-scale stars -o janvier/
+  feedback-nlp themes apply janvier/theme_model fevrier.csv --text avis --score note \\
+      --score-scale stars -o fevrier/
+  feedback-nlp themes fit avis.csv --text avis -o modele_themes/
+"""
+
+
+def register(subparsers: Any) -> None:
+    from feedback_nlp.cli.analyze import add_column_options
+
+    parser = subparsers.add_parser(
+        "themes", help="thèmes : appliquer un modèle sauvegardé ou en entraîner un",
+        description="Modèle de thèmes (BERTopic) : apply réutilise les thèmes d'une analyse "
+                    "précédente sur un nouvel export; fit entraîne et sauvegarde un modèle.",
+        epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="themes_command", metavar="ACTION")
+    apply = sub.add_parser("apply", help="étiqueter un fichier avec un modèle de thèmes sauvegardé")
+    apply.add_argument("model_dir", help="dossier theme_model (écrit par analyze -o ou themes fit)")
+    apply.add_argument("file", help="CSV, XLSX, Parquet ou JSONL")
+    fit = sub.add_parser("fit", help="entraîner un modèle de thèmes et le sauvegarder")
+    fit.add_argument("file", help="CSV, XLSX, Parquet ou JSONL")
+    for command in (apply, fit):
+        add_column_options(command)
+        command.add_argument("-o", "--output", required=True, help="dossier de sortie")
+        command.add_argument("--score-scale", choices=["nps", "stars"])
+        command.add_argument("--seed", type=int, help="graine aléatoire (défaut 42)")
+        command.add_argument("--no-sentiment", action="store_true", help="sans sentiment")
+        command.add_argument("-q", "--quiet", action="store_true", help="sans progression")
+    fit.add_argument("--embedding", metavar="NAME_OR_DIR",
+                     help="default, spacy, ou dossier sentence-transformers")
+    fit.add_argument("--taxonomy", metavar="TOML", help="taxonomie d'irritants personnalisée")
+    fit.add_argument("--max-themes", type=int, help="nombre maximal de thèmes (défaut 30)")
+    apply.set_defaults(func=run_apply)
+    fit.set_defaults(func=run_fit)
+    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+
+
+def _config(args: argparse.Namespace, themes: dict[str, Any]) -> Any:
+    from feedback_nlp.config import AnalysisConfig
+
+    config = AnalysisConfig()
+    base = {f: getattr(config.themes, f) for f in config.themes.__dataclass_fields__}
+    changes: dict[str, Any] = {"themes": {**base, **themes, "enabled": True}}
+    if args.score_scale:
+        changes["score_scale"] = args.score_scale
+    if args.seed is not None:
+        changes["seed"] = args.seed
+    if args.no_sentiment:
+        changes["sentiment"] = False
+    return config.replace(**changes)
+
+
+def _analyze(args: argparse.Namespace, config: Any) -> Any:
+    from feedback_nlp._progress import default_progress
+    from feedback_nlp.cli.analyze import column_kwargs
+    from feedback_nlp.io import ensure_output_dir
+    from feedback_nlp.pipeline import analyze
+
+    ensure_output_dir(args.output)
+    return analyze(args.file, config=config, progress=default_progress(args.quiet),
+                   delimiter=args.delimiter, encoding=args.encoding, **column_kwargs(args))
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    from feedback_nlp.topics import ThemeModel
+
+    ThemeModel.load(args.model_dir)  # fail fast with a clear error before reading the data
+    result = _analyze(args, _config(args, {"model": str(args.model_dir)}))
+    result.save(args.output)
+    print(result.summary())
+    print(f"Thèmes appliqués depuis {args.model_dir}; résultats dans {Path(args.output).resolve()}")
+    return 0
+
+
+def run_fit(args: argparse.Namespace) -> int:
+    themes: dict[str, Any] = {"model": None}
+    if args.embedding:
+        themes["embedding"] = args.embedding
+    if args.taxonomy:
+        themes["taxonomy"] = args.taxonomy
+    if args.max_themes:
+        themes["max_themes"] = args.max_themes
+    result = _analyze(args, _config(args, themes))
+    out = Path(args.output)
+    if result.theme_model is None:
+        print("Aucun thème : pas assez de textes exploitables.")
+        return 1
+    result.theme_model.save(out / "theme_model")
+    result.themes.drop(columns="examples").to_csv(out / "themes.csv", index=False)
+    print(result.themes[["theme_id", "label", "n_segments"]].to_string(index=False))
+    print(f"Modèle de thèmes écrit dans {(out / 'theme_model').resolve()}")
+    return 0

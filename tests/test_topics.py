@@ -1,0 +1,205 @@
+"""Theme modelling (feedback_nlp.topics): French keywords, taxonomy, model, persistence, CLI.
+
+Data: the bundled real review samples in data/ (no invented reviews); the French sentences
+written inline below are hand-written fixtures, labelled as such.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError
+from feedback_nlp.topics import OTHER_ID, OTHER_LABEL, ThemeModel, curate
+from feedback_nlp.topics.embeddings import LSAEmbedding, get_embedder, normalize_for_terms
+from feedback_nlp.topics.model import ctfidf_keywords, french_stop_words, keyword_vectorizer
+from feedback_nlp.topics.taxonomy import Taxonomy, load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Hand-written fixtures (not real reviews).
+FIXTURE = [
+    "L'expérience de livraison était très lente, délai dépassé",
+    "Le délai de livraison d'un colis est trop long",
+    "qu'il est difficile de joindre le service client",
+    "Très déçu du service client, aucune réponse à mes mails",
+]
+
+
+@pytest.fixture(scope="module")
+def showroom() -> list[str]:
+    frame = pd.read_csv(ROOT / "data" / "avis_showroomprive.csv")
+    return frame["avis"].dropna().astype(str).tolist()
+
+
+def test_normalize_strips_elisions_keeps_accents() -> None:
+    assert normalize_for_terms("L'Expérience qu’on a eue") == "expérience on a eue"
+
+
+def test_keyword_vectorizer_keeps_accents_drops_elisions_and_stop_words() -> None:
+    vec = keyword_vectorizer(min_df=1).fit(FIXTURE)
+    terms = set(vec.get_feature_names_out())
+    assert {"délai", "expérience", "réponse", "déçu"} <= terms
+    assert not terms & {"qu", "l", "d", "de", "le", "est", "il"}
+    # negations are kept in text, dropped only from keyword lists
+    assert "pas" in french_stop_words() and "ne" in french_stop_words()
+
+
+def test_ctfidf_keywords_rank_distinctive_terms() -> None:
+    counts = np.array([[5, 0, 1], [0, 4, 1]], dtype=float)
+    assert ctfidf_keywords(counts, ["colis", "tarif", "service"], n=1) == [["colis"], ["tarif"]]
+
+
+def test_shipped_taxonomy_and_matching() -> None:
+    taxonomy = load_taxonomy()
+    assert {"livraison", "service_client", "sinistre", "resiliation"} <= set(taxonomy.keys)
+    matched = taxonomy.match(["Colis jamais reçu", "Impossible de joindre un conseiller",
+                              "bonjour"])
+    assert matched[0] == "livraison" and matched[2] is None
+
+
+def test_bad_taxonomy_is_a_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "t.toml"
+    bad.write_text("[families.x]\nlabel = 'X'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="needs a label and a list of terms"):
+        load_taxonomy(bad)
+    bad.write_text("[families", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_taxonomy(bad)
+    with pytest.raises(ConfigError):
+        Taxonomy({})
+
+
+def test_default_embedding_is_shipped_and_normalised() -> None:
+    embedder = get_embedder("default")
+    vectors = embedder.embed(FIXTURE + [""])
+    assert vectors.shape == (5, embedder.dim)
+    assert np.allclose(np.linalg.norm(vectors[:4], axis=1), 1.0, atol=1e-5)
+    assert not vectors[4].any()
+    # two delivery complaints are closer to each other than to a service complaint
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[3]
+
+
+def test_lsa_save_load_roundtrip(tmp_path: Path) -> None:
+    model = LSAEmbedding.train(FIXTURE * 3, dim=2, min_df=1)
+    loaded = LSAEmbedding.load(model.save(tmp_path / "lsa"))
+    assert np.allclose(model.embed(FIXTURE), loaded.embed(FIXTURE))
+    (tmp_path / "lsa" / "meta.json").write_text('{"format": "other"}', encoding="utf-8")
+    with pytest.raises(ModelLoadError):
+        LSAEmbedding.load(tmp_path / "lsa")
+
+
+def test_unknown_embedding_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="neither"):
+        get_embedder("/nonexistent/folder")
+
+
+def test_not_fitted() -> None:
+    with pytest.raises(NotFittedError):
+        ThemeModel().transform(["un texte"])
+
+
+def test_small_corpus_uses_taxonomy(showroom: list[str]) -> None:
+    texts = showroom[:150]
+    model = ThemeModel(random_state=0)
+    ids = model.fit_transform(texts)
+    table = model.themes_table()
+    assert model.topic_model_ is None and len(ids) == len(texts)
+    assert 2 <= len(table) <= 30
+    assert set(ids) <= set(table["theme_id"]) | {OTHER_ID}
+    assert any(label.startswith("Livraison et délais") for label in table["label"])
+    assert model.get_params()["random_state"] == 0
+
+
+@pytest.mark.slow
+def test_bertopic_fit_assign_save_load_curate(showroom: list[str], tmp_path: Path) -> None:
+    model = ThemeModel(random_state=1)
+    ids = model.fit_transform(showroom)
+    table = model.themes_table()
+    assert model.topic_model_ is not None  # real BERTopic
+    # BERTopic's language="english" would strip non-ASCII before c-TF-IDF (délai -> dlai)
+    assert model.topic_model_._preprocess_text(np.array(["délai très long"])) == ["délai très long"]
+    assert 3 <= len(table) <= 30
+    assert (ids == OTHER_ID).mean() <= 0.15
+    keywords = ",".join(table["keywords"])
+    assert any(ch in keywords for ch in "éèàç"), keywords  # accented keywords survive
+    assert not {"qu", "de", "le", "est"} & {k.strip() for k in keywords.split(",")}
+    # deterministic: same input and seed -> same themes
+    again = ThemeModel(random_state=1).fit_transform(showroom)
+    assert np.array_equal(ids, again)
+    # persistence: safetensors + JSON, same assignments on new data
+    new = showroom[:40]
+    loaded = ThemeModel.load(model.save(tmp_path / "tm"))
+    assert sorted(p.name for p in (tmp_path / "tm").iterdir()) == ["model.json",
+                                                                  "weights.safetensors"]
+    assert np.array_equal(model.transform(new), loaded.transform(new))
+    assert loaded.themes_table().equals(table)
+    # curation in place
+    first, second = table["theme_id"].iloc[0], table["theme_id"].iloc[1]
+    loaded.merge([first, second], label="Fusion").rename(first, "Mon thème")
+    assert "Mon thème" in set(loaded.themes_table()["label"])
+    assert second not in set(loaded.themes_table()["theme_id"])
+    assert np.array_equal(loaded.current_ids([second]), [first])
+    loaded.exclude([first])
+    assert first not in set(loaded.transform(showroom))
+    vocab = loaded.vocabulary_
+    assert ThemeModel.load(loaded.save(tmp_path / "tm2")).vocabulary_ == vocab
+
+
+@pytest.mark.slow
+def test_analyze_fills_theme_contract_without_sentiment(tmp_path: Path) -> None:
+    from feedback_nlp import analyze
+    from feedback_nlp.topics import apply
+
+    frame = pd.read_csv(ROOT / "data" / "avis_showroomprive.csv")
+    result = analyze(frame, text="avis", score="note", score_scale="stars", sentiment=False)
+    segs, docs, themes = result.segments, result.documents, result.themes
+    assert {"theme_id", "theme_label"} <= set(segs.columns)
+    assert segs["theme_id"].notna().all()
+    assert set(segs.loc[segs["theme_id"] == OTHER_ID, "theme_label"]) <= {OTHER_LABEL}
+    assert len(docs) == len(frame)
+    assert all(isinstance(v, list) for v in docs["theme_ids"])
+    assert docs.loc[docs["text_status"] != "ok", "theme_ids"].map(len).eq(0).all()
+    assert list(themes.columns) == ["theme_id", "label", "family", "keywords", "n_segments",
+                                    "n_documents", "share", "negative_share", "neutral_share",
+                                    "positive_share", "net_sentiment", "examples"]
+    assert themes["negative_share"].isna().all()  # no sentiment columns -> NaN mix
+    assert themes["examples"].map(lambda e: 1 <= len(e) <= 5).all()
+    assert themes["n_segments"].sum() == len(segs)
+    # apply the saved model to "next month" (the same file here): same themes, no refit
+    result.save(tmp_path / "out")
+    again = apply(tmp_path / "out" / "theme_model", frame, text="avis", score="note",
+                  score_scale="stars", sentiment=False)
+    assert set(again.themes["label"]) <= set(themes["label"])
+    # curation updates the analysis in place
+    top = int(themes["theme_id"].iloc[0])
+    curate(result, rename={top: "Renommé"})
+    assert "Renommé" in set(result.themes["label"])
+    assert "Renommé" in set(result.segments["theme_label"])
+
+
+def test_sentence_transformers_local_dir(tmp_path: Path) -> None:
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    words = sorted({w for t in FIXTURE for w in normalize_for_terms(t).split()})
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]),
+                     encoding="utf-8")
+    bert_dir = tmp_path / "bert"
+    BertTokenizerFast(vocab_file=str(vocab)).save_pretrained(bert_dir)
+    config = BertConfig(vocab_size=5 + len(words), hidden_size=16, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=32)
+    BertModel(config).save_pretrained(bert_dir)
+    word = Transformer(str(bert_dir))
+    st = SentenceTransformer(modules=[word, Pooling(16)], device="cpu")
+    st.save(str(tmp_path / "st"))
+    embedder = get_embedder(str(tmp_path / "st"))
+    vectors = embedder.embed(FIXTURE)
+    assert vectors.shape == (4, 16)
+    model = ThemeModel(embedding=str(tmp_path / "st")).fit(FIXTURE * 5)
+    assert model.embedding_name_.startswith("sentence-transformers:")
