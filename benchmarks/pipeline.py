@@ -312,10 +312,22 @@ def worker_dask(n: int) -> dict[str, Any]:
         result = analyze_dask(dd.from_pandas(raw, npartitions=8), config=config, client=client,
                               **COLUMNS)
         dask_s = time.perf_counter() - start
+    from feedback_nlp.distributed import process_parallel
+    from feedback_nlp.io import read_feedback
+
+    frame = read_feedback(raw, **COLUMNS)
+    start = time.perf_counter()
+    process_parallel(frame, config, n_jobs=2)
+    parallel_s = time.perf_counter() - start
+    start = time.perf_counter()
+    process_parallel(frame, config, n_jobs=1)
+    per_row_one_s = time.perf_counter() - start
     same = bool(result.documents.drop(columns=["theme_ids", "theme_labels"], errors="ignore").equals(
         single.documents.drop(columns=["theme_ids", "theme_labels"], errors="ignore")))
     return {"n": n, "single_process_s": round(single_s, 2), "dask_2_workers_s": round(dask_s, 2),
-            "speedup": round(single_s / dask_s, 2), "documents_equal_except_themes": same}
+            "speedup": round(single_s / dask_s, 2), "documents_equal_except_themes": same,
+            "per_row_one_process_s": round(per_row_one_s, 2),
+            "per_row_process_parallel_2_s": round(parallel_s, 2)}
 
 
 def worker_startup() -> dict[str, Any]:
@@ -441,7 +453,10 @@ def render(data: dict[str, Any]) -> str:
                   "| reviews | one process s | Dask s | speed-up | documents equal |",
                   "|---:|---:|---:|---:|---|",
                   f"| {d['n']:,} | {d['single_process_s']} | {d['dask_2_workers_s']} | "
-                  f"{d['speedup']} | {d['documents_equal_except_themes']} |", ""]
+                  f"{d['speedup']} | {d['documents_equal_except_themes']} |", "",
+                  f"Per-row stages only (clean, segment, sentiment) on the same rows: one "
+                  f"process {d.get('per_row_one_process_s')} s, `distributed.process_parallel` "
+                  f"with 2 worker processes {d.get('per_row_process_parallel_2_s')} s.", ""]
     startup = data.get("startup")
     if startup:
         s = startup["result"]
