@@ -502,8 +502,10 @@ def analyze_dask(
         # Dask turns object columns into Arrow strings by default; keep pandas' types so
         # the result equals a single-machine run.
         with dask.config.set({"dataframe.convert-string": False}):
-            packed = ddf.map_partitions(process_packed, bundle, offsets[:-1], meta=meta_docs,
-                                        enforce_metadata=False)
+            # One graph key for the bundle (model bytes), not a copy in every task.
+            shared_bundle = dask.delayed(bundle, pure=True, traverse=False)
+            packed = ddf.map_partitions(process_packed, shared_bundle, offsets[:-1],
+                                        meta=meta_docs, enforce_metadata=False)
             if client is not None:
                 frame = client.compute(packed).result()
             else:
