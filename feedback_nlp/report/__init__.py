@@ -1,14 +1,16 @@
-"""HTML report and Excel workbook (issue 7 fills this package)."""
+"""What the analyst sees: a self-contained HTML report and an Excel workbook.
+
+>>> from feedback_nlp.report import to_html, to_excel
+>>> to_html(result, "resultats/report.html")      # doctest: +SKIP
+>>> to_excel(result, "resultats/analyse.xlsx")    # doctest: +SKIP
+
+Both only lay out the tables of a :class:`~feedback_nlp.pipeline.FeedbackAnalysis`;
+each section appears when its table exists.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from feedback_nlp.report.excel import to_excel
+from feedback_nlp.report.html import render_html, to_html
 
-
-def to_html(analysis: Any, path: Any, lang: str = "fr") -> Path:
-    raise NotImplementedError("HTML report lands with issue 7")
-
-
-def to_excel(analysis: Any, path: Any, lang: str = "fr") -> Path:
-    raise NotImplementedError("Excel export lands with issue 7")
+__all__ = ["render_html", "to_excel", "to_html"]

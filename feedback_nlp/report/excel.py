@@ -1,0 +1,261 @@
+"""Excel workbook: one sheet per table, formatted for analysts, formula-injection safe.
+
+Every text cell goes through :func:`feedback_nlp.io.neutralize_formula` and the workbook
+is written with ``strings_to_formulas=False``: a verbatim such as ``=HYPERLINK(...)``
+stays text.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from feedback_nlp.errors import OutputError
+from feedback_nlp.io import ensure_output_dir, neutralize_formula
+from feedback_nlp.report.messages import messages
+
+SHEETS = {
+    "fr": ("Synthèse", "Priorités", "Thèmes", "Thèmes × NPS", "Tendances", "Verbatims"),
+    "en": ("Overview", "Priorities", "Themes", "Themes × NPS", "Trends", "Verbatims"),
+}
+
+# (column, French header, English header, format): format is "int", "pct", "pts", "num" or "text"
+PRIORITY_COLUMNS = [
+    ("rank", "Rang", "Rank", "int"),
+    ("label", "Thème", "Theme", "text"),
+    ("family", "Famille", "Family", "text"),
+    ("mentions", "Mentions", "Mentions", "int"),
+    ("share", "Part des répondants", "Share of respondents", "pct"),
+    ("negative_share", "% négatif", "% negative", "pct"),
+    ("nps_mentioners", "NPS de ceux qui en parlent", "NPS of mentioners", "pts"),
+    ("nps_non_mentioners", "NPS des autres", "NPS of others", "pts"),
+    ("negative_impact", "Coût NPS des mentions négatives", "NPS cost of negative mentions", "pts"),
+    ("negative_impact_ci_low", "IC 95 % bas", "95% CI low", "pts"),
+    ("negative_impact_ci_high", "IC 95 % haut", "95% CI high", "pts"),
+    ("nps_impact", "Impact NPS (toutes mentions)", "NPS impact (all mentions)", "pts"),
+    ("penalty", "Pénalité (régression)", "Penalty (regression)", "pts"),
+    ("reward", "Récompense (régression)", "Reward (regression)", "pts"),
+    ("priority_score", "Score de priorité", "Priority score", "num"),
+    ("quadrant_label", "Quadrant", "Quadrant", "text"),
+    ("note", "Note", "Note", "text"),
+]
+THEME_COLUMNS = [
+    ("theme_id", "Id", "Id", "int"),
+    ("label", "Thème", "Theme", "text"),
+    ("family", "Famille", "Family", "text"),
+    ("keywords", "Mots-clés", "Keywords", "text"),
+    ("n_documents", "Réponses", "Answers", "int"),
+    ("share", "Part", "Share", "pct"),
+    ("negative_share", "% négatif", "% negative", "pct"),
+    ("neutral_share", "% neutre", "% neutral", "pct"),
+    ("positive_share", "% positif", "% positive", "pct"),
+    ("net_sentiment", "Sentiment net", "Net sentiment", "pts"),
+    ("examples", "Exemples (masqués)", "Examples (masked)", "text"),
+]
+THEME_NPS_COLUMNS = [
+    ("label", "Thème", "Theme", "text"),
+    ("nps_class", "Catégorie NPS", "NPS class", "text"),
+    ("class_documents", "Répondants de la catégorie", "Respondents in class", "int"),
+    ("mentions", "Mentions", "Mentions", "int"),
+    ("share", "Part de la catégorie", "Share of class", "pct"),
+    ("base_share", "Part globale", "Overall share", "pct"),
+    ("lift", "Lift", "Lift", "num"),
+    ("q_value", "q-valeur", "q-value", "num"),
+    ("net_sentiment", "Sentiment net", "Net sentiment", "pts"),
+]
+TREND_COLUMNS = [
+    ("period", "Période", "Period", "text"),
+    ("metric", "Mesure", "Metric", "text"),
+    ("label", "Thème", "Theme", "text"),
+    ("n", "Réponses", "Answers", "int"),
+    ("count", "Nombre", "Count", "int"),
+    ("value", "Valeur", "Value", "num"),
+    ("ci_low", "IC 95 % bas", "95% CI low", "num"),
+    ("ci_high", "IC 95 % haut", "95% CI high", "num"),
+]
+VERBATIM_COLUMNS = [
+    ("row_id", "Ligne", "Row", "int"),
+    ("date", "Date", "Date", "text"),
+    ("score", "Note", "Score", "num"),
+    ("nps_class", "Catégorie NPS", "NPS class", "text"),
+    ("sentiment", "Sentiment", "Sentiment", "text"),
+    ("theme_labels", "Thèmes", "Themes", "text"),
+    ("segment", "Segment", "Segment", "text"),
+    ("channel", "Canal", "Channel", "text"),
+    ("stage", "Étape", "Stage", "text"),
+    ("text", "Verbatim (masqué)", "Verbatim (masked)", "text"),
+    ("status", "Statut", "Status", "text"),
+    ("status_detail", "Détail", "Detail", "text"),
+]
+
+
+def to_excel(analysis: Any, path: str | os.PathLike[str], lang: str = "fr") -> Path:
+    """Write the workbook and return its path."""
+    import xlsxwriter
+
+    m = messages(lang)
+    path = Path(path)
+    ensure_output_dir(path.parent)
+    names = SHEETS[lang]
+    try:
+        book = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+        )
+    except OSError as exc:  # pragma: no cover - ensure_output_dir checked the folder
+        raise OutputError(f"Could not write {path} ({exc}).") from None
+    formats = {
+        "header": book.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1, "text_wrap": True,
+                                   "valign": "top"}),
+        "pct": book.add_format({"num_format": "0.0%"}),
+        "pts": book.add_format({"num_format": "+0.0;-0.0;0.0"}),
+        "num": book.add_format({"num_format": "0.00"}),
+        "int": book.add_format({"num_format": "0"}),
+        "text": book.add_format({"text_wrap": False}),
+        "title": book.add_format({"bold": True, "font_size": 14}),
+    }
+    _overview_sheet(book, names[0], analysis, m, lang, formats)
+    priorities = _frame(analysis, "priorities")
+    sheet = _table_sheet(book, names[1], priorities.sort_values("rank") if "rank" in priorities else priorities,
+                         PRIORITY_COLUMNS, lang, formats)
+    if sheet is not None and not priorities.empty and "negative_impact" in priorities.columns:
+        _priority_chart(book, sheet, names[1], priorities, lang)
+    _table_sheet(book, names[2], _frame(analysis, "themes"), THEME_COLUMNS, lang, formats)
+    _table_sheet(book, names[3], _frame(analysis, "theme_by_nps"), THEME_NPS_COLUMNS, lang, formats)
+    _table_sheet(book, names[4], _frame(analysis, "trends"), TREND_COLUMNS, lang, formats)
+    _table_sheet(book, names[5], analysis.documents, VERBATIM_COLUMNS, lang, formats)
+    try:
+        book.close()
+    except OSError as exc:
+        raise OutputError(f"Could not write {path} ({exc}).") from None
+    return path
+
+
+def _frame(analysis: Any, name: str) -> pd.DataFrame:
+    value = getattr(analysis, name, None)
+    return value if isinstance(value, pd.DataFrame) else pd.DataFrame()
+
+
+def _cell(value: Any) -> Any:
+    """A value xlsxwriter can write, with text neutralised."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        value = " | ".join(str(v) for v in value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(float(value)) or math.isinf(float(value)) else float(value)
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, str):
+        # Excel cells hold at most 32,767 characters.
+        return neutralize_formula(value[:32_000])
+    return neutralize_formula(str(value))
+
+
+def _table_sheet(book: Any, name: str, frame: pd.DataFrame, spec: list[tuple[str, str, str, str]],
+                 lang: str, formats: dict[str, Any]) -> Any:
+    sheet = book.add_worksheet(name)
+    columns = [c for c in spec if c[0] in frame.columns]
+    if frame.empty or not columns:
+        sheet.write(0, 0, "—")
+        return sheet
+    header_index = 1 if lang == "fr" else 2
+    for col, item in enumerate(columns):
+        sheet.write(0, col, item[header_index], formats["header"])
+    for col, (column, *_rest, kind) in enumerate(columns):
+        fmt = formats.get(kind)
+        values = frame[column].tolist()
+        for row, value in enumerate(values, start=1):
+            cell = _cell(value)
+            if cell is None:
+                continue
+            if isinstance(cell, str):
+                sheet.write_string(row, col, cell)
+            elif isinstance(cell, bool):
+                sheet.write_boolean(row, col, cell)
+            else:
+                sheet.write_number(row, col, cell, fmt)
+        width = max([len(str(columns[col][header_index]))] + [len(str(v)) for v in values[:200]])
+        sheet.set_column(col, col, min(60, max(8, width + 2)))
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, len(frame), len(columns) - 1)
+    return sheet
+
+
+def _overview_sheet(book: Any, name: str, analysis: Any, m: dict[str, str], lang: str,
+                    formats: dict[str, Any]) -> None:
+    sheet = book.add_worksheet(name)
+    sheet.write(0, 0, m["title"], formats["title"])
+    docs = analysis.documents
+    info = getattr(analysis, "info", {}) or {}
+    rows: list[tuple[str, Any, str]] = [
+        (m["rows_read"], len(docs), "int"),
+        (m["rows_usable"], int((docs["text_status"] == "ok").sum()) if "text_status" in docs else len(docs), "int"),
+    ]
+    metrics = _frame(analysis, "metrics")
+    if not metrics.empty and "nps" in metrics.columns:
+        overall = metrics[metrics["cut"] == "all"].iloc[0]
+        label = m["nps_proxy"] if info.get("is_proxy") else m["nps"]
+        rows += [(label, overall["nps"], "pts"), (f"{label} — {m['ci95']} bas/low", overall["nps_ci_low"], "pts"),
+                 (f"{label} — {m['ci95']} haut/high", overall["nps_ci_high"], "pts"), (m["n"], overall["n"], "int")]
+    for offset, (key, value, kind) in enumerate(rows, start=2):
+        sheet.write_string(offset, 0, key)
+        cell = _cell(value)
+        if cell is not None:
+            sheet.write_number(offset, 1, cell, formats[kind])
+    start = len(rows) + 4
+    if info.get("is_proxy"):
+        sheet.write_string(start - 1, 0, m["proxy_note"])
+    if not metrics.empty:
+        spec = [(c, c, c, "pts" if c.startswith(("nps", "csat", "ces")) else
+                 "pct" if c.endswith("share") else "int" if c in ("rows", "n") else "text")
+                for c in metrics.columns if c != "is_proxy"]
+        for col, (column, *_rest) in enumerate(spec):
+            sheet.write(start, col, column, formats["header"])
+            for row, value in enumerate(metrics[column].tolist(), start=start + 1):
+                cell = _cell(value)
+                if cell is None:
+                    continue
+                if isinstance(cell, str):
+                    sheet.write_string(row, col, cell)
+                else:
+                    sheet.write_number(row, col, cell, formats[spec[col][3]])
+    sheet.set_column(0, 0, 44)
+    sheet.set_column(1, 12, 14)
+
+
+def _priority_chart(book: Any, sheet: Any, name: str, priorities: pd.DataFrame, lang: str) -> None:
+    columns = [c[0] for c in PRIORITY_COLUMNS if c[0] in priorities.columns]
+    label_col = columns.index("label")
+    value_col = columns.index("negative_impact")
+    rows = min(15, len(priorities))
+    chart = book.add_chart({"type": "bar"})
+    quoted = "'" + name.replace("'", "''") + "'"
+    chart.add_series({
+        "name": "Coût NPS des mentions négatives" if lang == "fr" else "NPS cost of negative mentions",
+        "categories": f"={quoted}!${_col(label_col)}$2:${_col(label_col)}${rows + 1}",
+        "values": f"={quoted}!${_col(value_col)}$2:${_col(value_col)}${rows + 1}",
+        "fill": {"color": "#D64545"},
+    })
+    chart.set_title({"name": "Irritants prioritaires" if lang == "fr" else "Top irritants"})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 760, "height": 420})
+    sheet.insert_chart(rows + 3, 1, chart)
+
+
+def _col(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
