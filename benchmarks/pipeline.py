@@ -495,30 +495,35 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(functions[args.worker](*args.args)))
         return 0
 
-    data = _load_previous()
-    data.setdefault("machines", {})
-    data["targets"] = TARGETS
+    produced: dict[str, Any] = {}
+    machines: dict[str, Any] = {}
     script = Path(__file__)
 
     def run(part: str, *values: int) -> dict[str, Any]:
-        data["machines"][part] = machine()
+        machines[part] = machine()
         return run_worker(script, [part, "--args", *map(str, values)], threads=None)
 
     if "startup" in args.parts:
-        data["startup"] = {"result": run("startup")}
+        produced["startup"] = {"result": run("startup")}
     if "end2end" in args.parts:
         rows = [run("end2end", n, args.n_jobs) for n in args.sizes]
         by_n = {r["n"]: r for r in rows}
         ratio = (by_n[100_000]["total_s"] / by_n[10_000]["total_s"]
                  if 100_000 in by_n and 10_000 in by_n else None)
-        data["end2end"] = {"rows": rows, "scaling_ratio": ratio}
+        produced["end2end"] = {"rows": rows, "scaling_ratio": ratio}
     if "baseline" in args.parts:
-        data["baseline"] = {"result": run("baseline", args.baseline_n)}
+        produced["baseline"] = {"result": run("baseline", args.baseline_n)}
     if "dask" in args.parts:
-        data["dask"] = {"result": run("dask", args.dask_n)}
+        produced["dask"] = {"result": run("dask", args.dask_n)}
     if "streaming" in args.parts:
-        data["streaming"] = {"result": run("streaming", args.stream_rows, args.stream_chunksize,
-                                           args.n_jobs)}
+        produced["streaming"] = {"result": run("streaming", args.stream_rows,
+                                               args.stream_chunksize, args.n_jobs)}
+    # Parts may run as separate (even concurrent) commands: merge into the file as it is
+    # now, not as it was when this run started.
+    data = _load_previous()
+    data.update(produced)
+    data.setdefault("machines", {}).update(machines)
+    data["targets"] = TARGETS
     if data.get("baseline") and data.get("end2end"):
         ours = max(data["end2end"]["rows"], key=lambda r: r["n"])
         base = data["baseline"]["result"]["reviews_per_s"]
