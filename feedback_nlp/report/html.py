@@ -278,7 +278,9 @@ class _Builder:
             figure = {
                 "data": [{
                     "type": "scatter", "mode": "markers+text", "x": x, "y": y, "text": text,
-                    "textposition": "top center", "textfont": {"size": 11},
+                    # Labels near the right edge go left of their bubble so they are not cut.
+                    "textposition": ["top left" if v > 0.7 * max(x) else "top center" for v in x],
+                    "textfont": {"size": 11},
                     "customdata": [[str(v), _fmt(n, pct=True)] for v, n in zip(plot["label"], neg)],
                     "hovertemplate": "%{customdata[0]}<br>%{x:.1f} % · %{y:.1f}<br>"
                                      + html.escape(m["negative_share"]) + " %{customdata[1]}<extra></extra>",
