@@ -94,7 +94,9 @@ def themes_table(documents: pd.DataFrame, segments: pd.DataFrame, model: ThemeMo
     has_sentiment = "sentiment" in segments.columns
     rows: list[dict[str, Any]] = []
     theme_of = segments["theme_id"].to_numpy() if "theme_id" in segments else np.zeros(0)
-    for record in info.to_dict("records"):
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()}
+                                     for r in info.to_dict(orient="records")]
+    for record in records:
         mask = theme_of == record["theme_id"]
         members = segments.loc[mask]
         n_seg = int(mask.sum())

@@ -111,6 +111,9 @@ class ThemeModel:
     n_keywords : int
     representation : {"ctfidf", "mmr"}
         Keywords straight from c-TF-IDF, or re-ranked by MaximalMarginalRelevance.
+    reducer : {"umap", "pca"}
+        Dimensionality reduction before HDBSCAN: seeded UMAP (5 dims), or PCA (5 dims),
+        which avoids UMAP's numba compilation (about a minute on first use per process).
     random_state : int
 
     Examples
@@ -124,7 +127,7 @@ class ThemeModel:
                  min_theme_size: int | None = None, max_themes: int = 30,
                  fit_sample: int = 20_000, max_unassigned: float = 0.15,
                  small_corpus: int = 300, n_keywords: int = 8, representation: str = "ctfidf",
-                 random_state: int = 42) -> None:
+                 reducer: str = "umap", random_state: int = 42) -> None:
         self.embedding = embedding
         self.taxonomy = taxonomy
         self.min_theme_size = min_theme_size
@@ -134,11 +137,13 @@ class ThemeModel:
         self.small_corpus = small_corpus
         self.n_keywords = n_keywords
         self.representation = representation
+        self.reducer = reducer
         self.random_state = random_state
 
     # -- scikit-learn plumbing -------------------------------------------------------------
     _PARAMS = ("embedding", "taxonomy", "min_theme_size", "max_themes", "fit_sample",
-               "max_unassigned", "small_corpus", "n_keywords", "representation", "random_state")
+               "max_unassigned", "small_corpus", "n_keywords", "representation", "reducer",
+               "random_state")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self._PARAMS}
@@ -225,8 +230,17 @@ class ThemeModel:
 
         n = len(docs)
         size = self.min_cluster_size(n)
-        umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
-                          random_state=self.random_state, n_jobs=1, low_memory=True)
+        if self.reducer == "pca":
+            from sklearn.decomposition import PCA
+
+            umap_model: Any = PCA(n_components=5, random_state=self.random_state)
+        elif self.reducer == "umap":
+            umap_model = UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine",
+                              random_state=self.random_state, n_jobs=1, n_epochs=200,
+                              low_memory=n > 50_000)
+        else:
+            raise ConfigError(f"[themes] reducer={self.reducer!r} is not supported.",
+                              fix='use "umap" or "pca".')
         hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 5),
                                 metric="euclidean", cluster_selection_method="eom",
                                 prediction_data=False)
