@@ -164,7 +164,8 @@ def worker(n: int) -> dict[str, Any]:
             "read_per_s": round(n / read_s), "clean_per_s": round(n / clean_s),
             "prepare_per_s": round(n / prepare_s),
             "peak_rss_mb": round(peak_rss_mb()), "rss_before_read_mb": round(baseline_rss),
-            "usable_share": round(float((documents["text_status"] == "ok").mean()), 3)}
+            "usable_share": round(float((documents["text_status"] == "ok").mean()), 3),
+            "distinct_texts": int(frame["text"].nunique())}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,15 +187,18 @@ def main(argv: list[str] | None = None) -> int:
         "from the star-rated files of ../shared/data; each size in a fresh process. "
         f"Target: cleaning ≥ {TARGET_CLEAN_PER_S:,} reviews/s.",
         "",
-        "| reviews | CSV MB | read s | read rev/s | clean_series s | clean rev/s | "
+        "| reviews | distinct texts | CSV MB | read s | read rev/s | clean_series s | clean rev/s | "
         "prepare_documents s | prepare rev/s | peak RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r['n']:,} | {r['csv_mb']} | {r['read_s']} | {r['read_per_s']:,} | "
+        lines.append(f"| {r['n']:,} | {r.get('distinct_texts', 0):,} | {r['csv_mb']} | "
+                     f"{r['read_s']} | {r['read_per_s']:,} | "
                      f"{r['clean_s']} | {r['clean_per_s']:,} | {r['prepare_s']} | "
                      f"{r['prepare_per_s']:,} | {r['peak_rss_mb']:,} |")
-    lines += ["", "`clean_series`: the str -> str normalisers alone. `prepare_documents`: "
+    lines += ["", "`clean_series`: the str -> str normalisers alone; identical texts are "
+              "cleaned once, so a sample with repeated reviews (100k drawn from 91.7k real "
+              "ones) runs faster than the same number of distinct texts. `prepare_documents`: "
               "cleaning + PII masking of the originals + text status (noise, language) + "
               "score and date parsing + row status.", ""]
     write_results("clean_io", "\n".join(lines), {"machine": info, "results": rows,

@@ -108,8 +108,7 @@ class _TableWriter:
                 table = pa.Table.from_pandas(safe, preserve_index=False)
                 # A column that is all-missing in the first chunk would be typed null and
                 # reject later values: store such columns as text.
-                fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
-                          for f in table.schema]
+                fields = [_settle_null_type(f) for f in table.schema]
                 self._schema = pa.schema(fields)
                 self._writer = pq.ParquetWriter(self.parquet_path, self._schema)
             for name in self._schema.names:
@@ -139,6 +138,19 @@ class _TableWriter:
             self._writer.close()
         if self._csv is not None:
             self._csv.close()
+
+
+def _settle_null_type(field: Any) -> Any:
+    """A concrete type for a column that is all-missing (or all-empty lists) in a chunk."""
+    import pyarrow as pa
+
+    if pa.types.is_null(field.type):
+        return pa.field(field.name, pa.string())
+    if pa.types.is_list(field.type) and pa.types.is_null(field.type.value_type):
+        # theme_ids holds ints; other list columns (theme_labels...) hold text.
+        value = pa.int64() if field.name.endswith("_ids") else pa.string()
+        return pa.field(field.name, pa.list_(value))
+    return field
 
 
 def _compact(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:

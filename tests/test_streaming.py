@@ -134,3 +134,19 @@ def test_worker_processes_give_the_same_tables(sample_csv, tmp_path) -> None:
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one" / "segments.parquet"),
                                   pd.read_parquet(tmp_path / "two" / "segments.parquet"))
     pd.testing.assert_frame_equal(one.metrics, two.metrics)
+
+
+def test_table_writer_types_columns_empty_in_the_first_chunk(tmp_path) -> None:
+    from feedback_nlp.streaming import _TableWriter
+
+    writer = _TableWriter(tmp_path, "documents", csv=True)
+    writer.write(pd.DataFrame({"row_id": [0, 1], "theme_ids": [[], []], "theme_labels": [[], []],
+                               "note": [None, None]}))
+    writer.write(pd.DataFrame({"row_id": [2], "theme_ids": [[3, 5]],
+                               "theme_labels": [["Prix", "Délais"]], "note": ["x"]}))
+    writer.close()
+    back = pd.read_parquet(tmp_path / "documents.parquet")
+    assert back["row_id"].tolist() == [0, 1, 2]
+    assert list(back["theme_ids"].iloc[2]) == [3, 5]
+    assert list(back["theme_labels"].iloc[2]) == ["Prix", "Délais"]
+    assert back["note"].tolist()[2] == "x"
