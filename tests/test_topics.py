@@ -203,3 +203,23 @@ def test_sentence_transformers_local_dir(tmp_path: Path) -> None:
     assert vectors.shape == (4, 16)
     model = ThemeModel(embedding=str(tmp_path / "st")).fit(FIXTURE * 5)
     assert model.embedding_name_.startswith("sentence-transformers:")
+
+
+def test_cli_themes_fit_and_apply(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from feedback_nlp.cli import main
+
+    small = tmp_path / "petit.csv"
+    pd.read_csv(ROOT / "data" / "avis_showroomprive.csv").head(120).to_csv(small, index=False)
+    common = ["--text", "avis", "--score", "note", "--score-scale", "stars", "--no-sentiment",
+              "-q"]
+    assert main(["themes", "fit", str(small), *common, "-o", str(tmp_path / "fit")]) == 0
+    model_dir = tmp_path / "fit" / "theme_model"
+    assert (model_dir / "weights.safetensors").exists()
+    assert main(["themes", "apply", str(model_dir), str(small), *common,
+                 "-o", str(tmp_path / "app")]) == 0
+    segments = pd.read_parquet(tmp_path / "app" / "segments.parquet")
+    assert segments["theme_id"].notna().all()
+    capsys.readouterr()
+    assert main(["themes", "apply", str(tmp_path / "absent"), str(small), "--text", "avis",
+                 "-o", str(tmp_path / "x")]) != 0
+    assert "[E301]" in capsys.readouterr().err

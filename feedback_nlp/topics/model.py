@@ -175,6 +175,10 @@ class ThemeModel:
             return max(2, int(self.min_theme_size))
         return int(min(max(10, round(0.005 * n)), 300))
 
+    def theme_limit(self, n: int) -> int:
+        """At most ``max_themes``, fewer on small corpora (≈ sqrt(n)/2, at least 8)."""
+        return int(min(self.max_themes, max(8, round(np.sqrt(n) / 2))))
+
     def fit(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> ThemeModel:
         """Learn themes from opinion texts (opinion units or whole reviews).
 
@@ -259,8 +263,9 @@ class ThemeModel:
                                calculate_probabilities=False, verbose=False)
         topics, _ = topic_model.fit_transform(docs, embeddings=vectors)
         n_topics = len(set(topics) - {OTHER_ID})
-        if n_topics > self.max_themes:
-            topic_model.reduce_topics(docs, nr_topics=self.max_themes + 1)  # +1: outliers
+        limit = self.theme_limit(n)
+        if n_topics > limit:
+            topic_model.reduce_topics(docs, nr_topics=limit + 1)  # +1: outliers
             topics = list(topic_model.topics_)
         topics_arr = np.asarray(topics)
         if (topics_arr == OTHER_ID).any() and (topics_arr != OTHER_ID).any():
