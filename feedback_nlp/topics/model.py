@@ -15,6 +15,7 @@ matched to taxonomy families by their words, then unmatched ones go to the neare
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -272,9 +273,17 @@ class ThemeModel:
             threshold = self._outlier_threshold(topic_model, topics_arr, vectors)
             new_topics = topic_model.reduce_outliers(docs, list(topics_arr), strategy="embeddings",
                                                      embeddings=vectors, threshold=threshold)
-            topic_model.update_topics(docs, topics=new_topics, vectorizer_model=vectorizer,
-                                      ctfidf_model=ctfidf, representation_model=representation,
-                                      top_n_words=self.n_keywords)
+            # BERTopic logs a warning for every custom topic list; this one is intended.
+            bertopic_logger = logging.getLogger("BERTopic")
+            level = bertopic_logger.level
+            bertopic_logger.setLevel(logging.ERROR)
+            try:
+                topic_model.update_topics(docs, topics=new_topics, vectorizer_model=vectorizer,
+                                          ctfidf_model=ctfidf,
+                                          representation_model=representation,
+                                          top_n_words=self.n_keywords)
+            finally:
+                bertopic_logger.setLevel(level)
             topics_arr = np.asarray(new_topics)
         self.topic_model_ = topic_model
         self.vectorizer_ = vectorizer
@@ -374,8 +383,9 @@ class ThemeModel:
             for word in keywords:
                 if word in family_terms and family_label and len(picked) == 0 and len(keywords) > 2:
                     continue  # the family label already says it
-                if any(word in p or p in word for p in picked):
-                    continue
+                tokens = word.split()
+                if len(set(tokens)) < len(tokens) or any(word in p or p in word for p in picked):
+                    continue  # "commande commande", or already said
                 picked.append(word)
                 if len(picked) == 2:
                     break
