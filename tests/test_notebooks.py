@@ -24,7 +24,7 @@ def test_notebooks_exist_and_are_stored_without_outputs() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEEDBACK_NLP_NOTEBOOK_ROWS", "1000")
+    monkeypatch.setenv("FEEDBACK_NLP_NOTEBOOK_ROWS", "600")
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})

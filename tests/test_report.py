@@ -32,9 +32,9 @@ SECTIONS = ["synthese", "nps", "priorites", "themes", "themes-nps", "tendances",
 
 @pytest.fixture(scope="module")
 def real_result(sample_csv: Path) -> FeedbackAnalysis:
-    """The whole pipeline on 800 real reviews of the bundled sample."""
+    """The whole pipeline on 600 real reviews of the bundled sample."""
     return analyze(sample_csv, text="avis", score="note", date="date", segment="produit",
-                   score_scale="stars", sample=800)
+                   score_scale="stars", sample=600)
 
 
 @pytest.fixture(scope="module")

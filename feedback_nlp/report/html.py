@@ -56,6 +56,10 @@ _RUNNER = """
   var status=document.getElementById('fnlp-status');var errors=[];
   window.addEventListener('error',function(e){errors.push(String(e.message));
     status.setAttribute('data-errors',errors.join(' | '));});
+  var consoleError=console.error;
+  console.error=function(){errors.push(Array.prototype.join.call(arguments,' '));
+    status.setAttribute('data-errors',errors.join(' | '));
+    return consoleError.apply(console,arguments);};
   var figures=JSON.parse(document.getElementById('fnlp-figures').textContent);
   var ids=Object.keys(figures);var done=0;
   ids.forEach(function(id){
