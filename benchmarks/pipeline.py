@@ -197,8 +197,11 @@ def worker_baseline(n: int) -> dict[str, Any]:
         )
 
         torch.manual_seed(0)
+        # base: 12 layers x 768; 514 positions as the real camembert-base (RoBERTa offsets
+        # positions by 2, so 512 tokens need 514).
         camembert = CamembertForSequenceClassification(CamembertConfig(
-            vocab_size=tokenizer.vocab_size + 8, num_labels=3)).eval()  # base: 12 x 768
+            vocab_size=tokenizer.vocab_size + 8, num_labels=3,
+            max_position_embeddings=514)).eval()
         minilm_dir = folder / "minilm"
         BertModel(BertConfig(vocab_size=tokenizer.vocab_size + 8, hidden_size=384,
                              num_hidden_layers=12, num_attention_heads=12,
