@@ -88,6 +88,12 @@ class AnalysisConfig:
         Keep the unmasked original text in outputs. Off by default: PII is masked.
     sentiment_model
         Directory of a sentiment model; ``None`` uses the shipped model.
+    n_jobs
+        Worker processes for the per-row stages where a path uses them (streaming chunks,
+        :func:`feedback_nlp.distributed.process_parallel`).
+    worker_timeout
+        Seconds one worker-process task (a chunk, a part of the table) may run before the
+        analysis stops with a clear error instead of hanging; ``None`` = no limit.
     """
 
     seed: int = 42
@@ -100,6 +106,7 @@ class AnalysisConfig:
     sentiment_model: str | None = None
     batch_size: int = 4096
     n_jobs: int = 1
+    worker_timeout: float | None = 1800.0
     themes: ThemeConfig = field(default_factory=ThemeConfig)
     drivers: DriverConfig = field(default_factory=DriverConfig)
 
@@ -113,6 +120,11 @@ class AnalysisConfig:
             raise ConfigError(f"lang={self.lang!r} is not supported.", fix='use "fr" or "en".')
         if self.max_text_chars < 20:
             raise ConfigError("max_text_chars must be at least 20.", fix="raise max_text_chars.")
+        if self.n_jobs < 1:
+            raise ConfigError(f"n_jobs={self.n_jobs} must be at least 1.", fix="use 1 or the number of cores.")
+        if self.worker_timeout is not None and self.worker_timeout <= 0:
+            raise ConfigError(f"worker_timeout={self.worker_timeout} must be positive.",
+                              fix="give seconds (e.g. 1800) or leave it unset for no limit.")
 
     def replace(self, **changes: Any) -> AnalysisConfig:
         """Return a copy with ``changes`` applied (nested sections accept dicts)."""

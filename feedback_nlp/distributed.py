@@ -340,10 +340,50 @@ def process_parallel(frame: pd.DataFrame, config: AnalysisConfig, *, n_jobs: int
     parts = [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        results = list(pool.map(_process_mapped, parts, [bundle] * jobs))
+        futures = [pool.submit(_process_mapped, part, bundle) for part in parts]
+        results = [wait_result(future, pool, config.worker_timeout, f"rows {a}-{b - 1}")
+                   for future, a, b in zip(futures, bounds[:-1], bounds[1:])]
     documents = pd.concat([d for d, _ in results], ignore_index=True)
     segments = renumber_segments(pd.concat([s for _, s in results], ignore_index=True))
     return documents, segments
+
+
+def wait_result(future: Any, pool: Any, timeout: float | None, what: str) -> Any:
+    """The result of a worker-process task, or a clear :class:`StageError`.
+
+    A worker that dies (killed for memory, a crash in a native library) or a task that runs
+    past ``timeout`` seconds stops the analysis with one line naming the rows concerned,
+    instead of a traceback or a hang; the pool's processes are terminated.
+    """
+    from concurrent.futures import TimeoutError as FutureTimeout
+    from concurrent.futures.process import BrokenProcessPool
+
+    from feedback_nlp.errors import StageError
+
+    try:
+        return future.result(timeout=timeout)
+    except FutureTimeout:
+        _terminate(pool)
+        raise StageError(
+            f"The per-row stages on {what} ran for more than {timeout:g} s in a worker process "
+            "and were stopped.",
+            fix="raise worker_timeout in the configuration, or lower --chunksize / n_jobs.",
+        ) from None
+    except BrokenProcessPool:
+        _terminate(pool)
+        raise StageError(
+            f"A worker process died while processing {what} (often: out of memory).",
+            fix="lower --chunksize or n_jobs, or run with n_jobs = 1.",
+        ) from None
+
+
+def _terminate(pool: Any) -> None:
+    """Stop a ProcessPoolExecutor now, killing workers that still run a task."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
 
 
 # --------------------------------------------------------------------------- fit + aggregate

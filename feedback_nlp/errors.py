@@ -79,6 +79,13 @@ class OutputError(FeedbackError):
     code = "E401"
 
 
+class StageError(FeedbackError):
+    """A processing stage failed in a worker or ran past its time limit."""
+
+    code = "E502"
+    exit_code = 3
+
+
 class NotFittedError(FeedbackError, ValueError):
     """A model was used before ``fit``."""
 

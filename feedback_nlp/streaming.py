@@ -28,7 +28,13 @@ import pandas as pd
 
 from feedback_nlp._progress import Progress, SilentProgress
 from feedback_nlp.config import AnalysisConfig
-from feedback_nlp.distributed import ModelBundle, aggregate, fit_bundle, process_partition
+from feedback_nlp.distributed import (
+    ModelBundle,
+    aggregate,
+    fit_bundle,
+    process_partition,
+    wait_result,
+)
 from feedback_nlp.errors import ConfigError, EmptyInputError, OutputError
 
 #: Document columns kept in memory for the aggregates (when present).
@@ -161,8 +167,8 @@ def _concat_compact(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def _processed(chunks: Iterator[pd.DataFrame], bundle: ModelBundle,
-               n_jobs: int) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+def _processed(chunks: Iterator[pd.DataFrame], bundle: ModelBundle, n_jobs: int,
+               timeout: float | None = None) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Per-row stages of each chunk, in input order; ``n_jobs > 1`` uses worker processes.
 
     At most ``n_jobs + 1`` chunks are in flight, so memory stays bounded.
@@ -177,14 +183,18 @@ def _processed(chunks: Iterator[pd.DataFrame], bundle: ModelBundle,
 
     # "spawn": forking a process that already runs torch / OpenMP threads can hang.
     context = multiprocessing.get_context("spawn")
-    pending: deque[Future[tuple[pd.DataFrame, pd.DataFrame]]] = deque()
+    pending: deque[tuple[Future[tuple[pd.DataFrame, pd.DataFrame]], str]] = deque()
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
-        for chunk in chunks:
-            pending.append(pool.submit(process_partition, chunk, bundle, mapped=True))
+        for index, chunk in enumerate(chunks):
+            what = f"chunk {index + 1} (rows from row_id {chunk['row_id'].iloc[0]})" \
+                if "row_id" in chunk.columns and len(chunk) else f"chunk {index + 1}"
+            pending.append((pool.submit(process_partition, chunk, bundle, mapped=True), what))
             if len(pending) > n_jobs:
-                yield pending.popleft().result()
+                future, label = pending.popleft()
+                yield wait_result(future, pool, timeout, label)
         while pending:
-            yield pending.popleft().result()
+            future, label = pending.popleft()
+            yield wait_result(future, pool, timeout, label)
 
 
 def analyze_stream(
@@ -272,7 +282,7 @@ def analyze_stream(
     n_segments = 0
     try:
         with reporter.stage("Analyse par blocs") as step:
-            for documents, segments in _processed(chunks(), bundle, config.n_jobs):
+            for documents, segments in _processed(chunks(), bundle, config.n_jobs, config.worker_timeout):
                 if "segment_id" in segments.columns:
                     segments = segments.assign(segment_id=np.arange(
                         n_segments, n_segments + len(segments), dtype="int64"))
