@@ -6,12 +6,16 @@ fit time (embedding + BERTopic fit on <= fit_sample units + assignment of all un
 Python-traced memory (tracemalloc, numpy included), number of themes, share unassigned (-1),
 topic diversity (unique share of the top-10 keywords), NPMI coherence of the top-10 keywords
 (document co-occurrence over the same units), and stability (mean pairwise adjusted Rand index
-of the assignments across seeds). LDA (scikit-learn, same French vectorizer, as many topics as
-the default backend found) is run in the same process.
+of the assignments across seeds). Speed candidates (``--candidates reducer:fit_sample:epochs``)
+vary one ThemeModel setting on the shipped embedding in the same process, so they share its
+load; the 1-minute load average is recorded before every fit. ``--cold`` times fits in fresh
+processes (imports, numba cache loading). LDA (scikit-learn, same French vectorizer, as many
+topics as the default backend found) is run with ``--lda`` (slow: ~10 min per seed here).
 
 Usage::
 
-    .venv/bin/python benchmarks/themes.py [--reviews 20000] [--backends default,spacy]
+    .venv/bin/python benchmarks/themes.py [--reviews 20000] [--backends default,spacy] \
+        [--candidates umap:10000:200,pca:10000] [--cold] [--lda]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import platform
 import time
 import tracemalloc
@@ -71,29 +76,79 @@ def load_units(n_reviews: int, seed: int) -> list[str]:
     return result.segments["text"].astype(str).tolist()
 
 
-def run_backend(name: str, texts: list[str], seeds: list[int], fit_sample: int) -> dict:
+def run_backend(name: str, texts: list[str], seeds: list[int], fit_sample: int | None = None,
+                trace: bool = True, **params: object) -> dict:
+    """Embed + fit + assign ``texts`` once per seed; ``params`` go to ``ThemeModel``."""
     from feedback_nlp.topics import ThemeModel
     from feedback_nlp.topics.embeddings import get_embedder
 
     rows, runs = [], []
     for seed in seeds:
-        tracemalloc.start()
+        load = os.getloadavg()
+        if trace:
+            tracemalloc.start()
         start = time.perf_counter()
         embedder = get_embedder(name)
         vectors = embedder.embed(texts)
         embed_s = time.perf_counter() - start
-        model = ThemeModel(embedding=name, fit_sample=fit_sample, random_state=seed)
+        settings = dict(params)
+        if fit_sample is not None:
+            settings["fit_sample"] = fit_sample
+        model = ThemeModel(embedding=name, random_state=seed, **settings)  # type: ignore[arg-type]
         ids = model.fit_transform(texts, vectors)
         seconds = time.perf_counter() - start
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        peak = tracemalloc.get_traced_memory()[1] if trace else float("nan")
+        if trace:
+            tracemalloc.stop()
         runs.append(ids)
         topics = [k[:10] for k in model.keywords_]
         rows.append({"seed": seed, "seconds": seconds, "embed_seconds": embed_s,
                      "peak_mib": peak / 2**20, "n_themes": len(model.themes_table()),
                      "unassigned": float((ids == -1).mean()), "topics": topics,
-                     "labels": model.themes_table()["label"].tolist()})
+                     "labels": model.themes_table()["label"].tolist(),
+                     "loadavg_before": list(load), "loadavg_after": list(os.getloadavg())})
     return {"rows": rows, "ari": mean_ari(runs)}
+
+
+def parse_candidate(spec: str) -> tuple[str, dict]:
+    """``reducer:fit_sample:epochs`` (e.g. ``umap:10000:200``) -> (name, ThemeModel params)."""
+    reducer, sample, epochs = (spec.split(":") + ["", ""])[:3]
+    params: dict = {"reducer": reducer}
+    if sample:
+        params["fit_sample"] = int(sample)
+    if epochs:
+        params["umap_epochs"] = int(epochs)
+    return f"default, {spec}", params
+
+
+COLD_SCRIPT = """
+import json, os, sys, time
+start = time.perf_counter()
+import pandas as pd
+from feedback_nlp.topics import ThemeModel
+texts = pd.read_parquet(sys.argv[1])["text"].tolist()
+load = os.getloadavg()
+fit_start = time.perf_counter()
+model = ThemeModel(random_state=1).fit(texts)
+print(json.dumps({"fit_seconds": time.perf_counter() - fit_start,
+                  "process_seconds": time.perf_counter() - start,
+                  "n_themes": len(model.themes_table()), "loadavg_before": list(load)}))
+"""
+
+
+def run_cold(texts: list[str], label: str) -> dict:
+    """Fit in a fresh Python process (imports, numba cache load/compile included)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "units.parquet"
+        pd.DataFrame({"text": texts}).to_parquet(path)
+        done = subprocess.run([sys.executable, "-c", COLD_SCRIPT, str(path)], check=True,
+                              capture_output=True, text=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"what": label, "units": len(texts), **result}
 
 
 def run_lda(texts: list[str], seeds: list[int], n_topics: int) -> dict:
@@ -124,12 +179,35 @@ def run_lda(texts: list[str], seeds: list[int], n_topics: int) -> dict:
     return {"rows": rows, "ari": mean_ari(runs)}
 
 
+def summarise(name: str, res: dict, binary: object, index: dict[str, int]) -> dict:
+    rows = res["rows"]
+    return {
+        "backend": name,
+        "fit_seconds": float(np.mean([r["seconds"] for r in rows])),
+        "fit_seconds_min": float(np.min([r["seconds"] for r in rows])),
+        "embed_seconds": float(np.mean([r["embed_seconds"] for r in rows])),
+        "peak_mib": max(r["peak_mib"] for r in rows),
+        "n_themes": float(np.mean([r["n_themes"] for r in rows])),
+        "unassigned": float(np.mean([r["unassigned"] for r in rows])),
+        "diversity": float(np.mean([diversity(r["topics"]) for r in rows])),
+        "npmi": float(np.mean([npmi_coherence(r["topics"], binary, index) for r in rows])),
+        "ari_3_seeds": res["ari"],
+        "loadavg_1min": [r["loadavg_before"][0] for r in rows],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reviews", type=int, default=20_000)
-    parser.add_argument("--backends", default="default,spacy")
+    parser.add_argument("--backends", default="default,spacy",
+                        help="embedding backends run with ThemeModel's default settings")
+    parser.add_argument("--candidates", default="umap:20000:200,umap:10000:200,"
+                        "umap:10000:100,umap:5000:200,pca:10000",
+                        help="speed candidates on the default backend: reducer:fit_sample:epochs")
     parser.add_argument("--seeds", default="1,2,3")
-    parser.add_argument("--fit-sample", type=int, default=20_000)
+    parser.add_argument("--lda", action="store_true", help="also run the (slow) LDA baseline")
+    parser.add_argument("--cold", action="store_true",
+                        help="also time fits in fresh processes (1k and all reviews' units)")
     parser.add_argument("--name", default="themes")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -140,38 +218,42 @@ def main() -> None:
     vec = keyword_vectorizer(min_df=3)
     binary = (vec.fit_transform(texts) > 0).astype(np.float32).tocsc()
     index = {w: i for i, w in enumerate(vec.get_feature_names_out())}
-    results = {}
-    for backend in args.backends.split(","):
-        results[backend] = run_backend(backend, texts, seeds, args.fit_sample)
+    results: dict[str, dict] = {}
+    cold = []
+    if args.cold:  # first, so that no fit in this process has warmed anything
+        small = load_units(1000, seed=0)
+        cold.append(run_cold(small, "1,000 reviews"))
+        cold.append(run_cold(texts, f"{args.reviews:,} reviews"))
+        print("cold", cold, flush=True)
+    for backend in [b for b in args.backends.split(",") if b]:
+        results[backend] = run_backend(backend, texts, seeds)
         print(backend, "done", round(time.perf_counter() - started), "s", flush=True)
-    n_lda = int(round(np.median([r["n_themes"] for r in next(iter(results.values()))["rows"]])))
-    results["lda (sklearn)"] = run_lda(texts, seeds, n_lda)
-    table = []
-    for backend, res in results.items():
-        rows = res["rows"]
-        table.append({
-            "backend": backend,
-            "fit_seconds": np.mean([r["seconds"] for r in rows]),
-            "embed_seconds": np.mean([r["embed_seconds"] for r in rows]),
-            "peak_mib": max(r["peak_mib"] for r in rows),
-            "n_themes": np.mean([r["n_themes"] for r in rows]),
-            "unassigned": np.mean([r["unassigned"] for r in rows]),
-            "diversity": np.mean([diversity(r["topics"]) for r in rows]),
-            "npmi": np.mean([npmi_coherence(r["topics"], binary, index) for r in rows]),
-            "ari_3_seeds": res["ari"],
-        })
+    for spec in [c for c in args.candidates.split(",") if c]:
+        name, params = parse_candidate(spec)
+        results[name] = run_backend("default", texts, seeds, trace=False, **params)
+        print(name, "done", round(time.perf_counter() - started), "s", flush=True)
+    if args.lda:
+        n_lda = int(round(np.median([r["n_themes"]
+                                     for r in next(iter(results.values()))["rows"]])))
+        results["lda (sklearn)"] = run_lda(texts, seeds, n_lda)
+    table = [summarise(name, res, binary, index) for name, res in results.items()]
     import bertopic
     import sklearn
     import umap
 
+    from feedback_nlp.topics import ThemeModel
+
     meta = {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "machine": f"{platform.machine()} {platform.processor() or ''} "
-                       f"{__import__('os').cpu_count()} CPUs".strip(),
+                       f"{os.cpu_count()} CPUs".strip(),
+            "loadavg_end": list(os.getloadavg()),
             "python": platform.python_version(), "bertopic": bertopic.__version__,
             "umap": umap.__version__, "sklearn": sklearn.__version__,
             "reviews": args.reviews, "units": len(texts), "seeds": seeds,
-            "fit_sample": args.fit_sample, "data": DATA.name}
-    out = {"meta": meta, "table": table,
+            "defaults": {k: v for k, v in ThemeModel().get_params().items()
+                         if k in ("fit_sample", "reducer", "umap_epochs", "n_jobs")},
+            "data": DATA.name}
+    out = {"meta": meta, "table": table, "cold": cold,
            "labels_first_seed": {b: r["rows"][0]["labels"] for b, r in results.items()},
            "keywords_first_seed": {b: r["rows"][0]["topics"] for b, r in results.items()}}
     RESULTS.mkdir(exist_ok=True)
@@ -179,21 +261,35 @@ def main() -> None:
                                                           default=float), encoding="utf-8")
     lines = [f"# Themes benchmark ({meta['date']})", "",
              f"{meta['units']} opinion units from {args.reviews} real insurance reviews "
-             f"({DATA.name}, seeded sample); fit on at most {args.fit_sample} units, the rest "
-             f"assigned. Machine: {meta['machine']}; Python {meta['python']}, BERTopic "
-             f"{meta['bertopic']}, UMAP {meta['umap']}, scikit-learn {meta['sklearn']}. "
-             f"Means over seeds {seeds}.", "",
-             "| backend | fit s (embed s) | peak MiB | themes | unassigned | diversity | "
-             "NPMI | ARI (3 seeds) |", "|---|---|---|---|---|---|---|---|"]
+             f"({DATA.name}, seeded sample). Machine: {meta['machine']}, shared with other "
+             f"jobs (1-min load average before each fit in the JSON; {meta['loadavg_end'][0]:.2f}"
+             f" at the end); Python {meta['python']}, BERTopic {meta['bertopic']}, UMAP "
+             f"{meta['umap']}, scikit-learn {meta['sklearn']}. Means over seeds {seeds}. "
+             f"ThemeModel defaults: {meta['defaults']}.", "",
+             "| run | fit s mean / min (embed s) | peak MiB | themes | unassigned | diversity | "
+             "NPMI | ARI (3 seeds) | load 1-min |", "|---|---|---|---|---|---|---|---|---|"]
     for row in table:
-        lines.append(f"| {row['backend']} | {row['fit_seconds']:.1f} ({row['embed_seconds']:.1f})"
-                     f" | {row['peak_mib']:.0f} | {row['n_themes']:.1f} | "
-                     f"{100 * row['unassigned']:.1f}% | {row['diversity']:.2f} | "
-                     f"{row['npmi']:.3f} | {row['ari_3_seeds']:.2f} |")
-    lines += ["", "Fit time includes UMAP's numba compilation on the first seed of the first "
-              "backend. LDA assigns every unit with a keyword (argmax), so its unassigned share is "
-              "not comparable. Peak memory is Python-traced (tracemalloc), not RSS.", "",
-              "## Theme labels, default backend, first seed", ""]
+        load = "/".join(f"{x:.1f}" for x in row["loadavg_1min"])
+        peak = "-" if np.isnan(row["peak_mib"]) else f"{row['peak_mib']:.0f}"
+        lines.append(f"| {row['backend']} | {row['fit_seconds']:.1f} / "
+                     f"{row['fit_seconds_min']:.1f} ({row['embed_seconds']:.1f}) | {peak} | "
+                     f"{row['n_themes']:.1f} | {100 * row['unassigned']:.1f}% | "
+                     f"{row['diversity']:.2f} | {row['npmi']:.3f} | {row['ari_3_seeds']:.2f} | "
+                     f"{load} |")
+    lines += ["", "Backend rows use ThemeModel's defaults; `default, reducer:fit_sample:epochs` "
+              "rows vary one setting on the shipped LSA embedding. Fit time = embedding + fit on "
+              "the sample + assignment of every unit, in one warm process (imports and numba "
+              "cache loading are paid by the first row). Peak memory is Python-traced "
+              "(tracemalloc, backend rows only), not RSS. LDA assigns every unit with a keyword "
+              "(argmax), so its unassigned share is not comparable."]
+    if cold:
+        lines += ["", "## Fresh process (imports + numba cache load included)", "",
+                  "| corpus | units | fit s | process s | themes | load 1-min |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {c['what']} | {c['units']} | {c['fit_seconds']:.1f} | "
+                  f"{c['process_seconds']:.1f} | {c['n_themes']} | {c['loadavg_before'][0]:.2f} |"
+                  for c in cold]
+    lines += ["", "## Theme labels, default backend, first seed", ""]
     first = next(iter(results))
     lines += [f"- {label}" for label in results[first]["rows"][0]["labels"]]
     (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -6,16 +6,27 @@ written inline below are hand-written fixtures, labelled as such.
 
 from __future__ import annotations
 
+import os
+import pickle
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError
+from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError, UnsafeModelError
 from feedback_nlp.topics import OTHER_ID, OTHER_LABEL, ThemeModel, curate
 from feedback_nlp.topics.embeddings import LSAEmbedding, get_embedder, normalize_for_terms
-from feedback_nlp.topics.model import ctfidf_keywords, french_stop_words, keyword_vectorizer
+from feedback_nlp.topics.model import (
+    _stem,
+    ctfidf_keywords,
+    exact_cosine_knn,
+    french_stop_words,
+    keyword_vectorizer,
+    label_candidates,
+    surface_form,
+)
 from feedback_nlp.topics.taxonomy import Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,7 +121,8 @@ def test_small_corpus_uses_taxonomy(showroom: list[str]) -> None:
     assert model.topic_model_ is None and len(ids) == len(texts)
     assert 2 <= len(table) <= 30
     assert set(ids) <= set(table["theme_id"]) | {OTHER_ID}
-    assert any(label.startswith("Livraison et délais") for label in table["label"])
+    assert any(label.startswith("Livraison — ") for label in table["label"])
+    assert "Livraison et délais" in set(table["family"])  # the family level of the hierarchy
     assert model.get_params()["random_state"] == 0
 
 
@@ -181,7 +193,8 @@ def test_analyze_fills_theme_contract_without_sentiment(tmp_path: Path) -> None:
     assert "Renommé" in set(result.segments["theme_label"])
 
 
-def test_sentence_transformers_local_dir(tmp_path: Path) -> None:
+def _tiny_sentence_transformer(tmp_path: Path) -> Path:
+    """A 1-layer BERT + mean pooling saved as a local sentence-transformers folder."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
     from transformers import BertConfig, BertModel, BertTokenizerFast
@@ -198,6 +211,11 @@ def test_sentence_transformers_local_dir(tmp_path: Path) -> None:
     word = Transformer(str(bert_dir))
     st = SentenceTransformer(modules=[word, Pooling(16)], device="cpu")
     st.save(str(tmp_path / "st"))
+    return tmp_path / "st"
+
+
+def test_sentence_transformers_local_dir(tmp_path: Path) -> None:
+    _tiny_sentence_transformer(tmp_path)
     embedder = get_embedder(str(tmp_path / "st"))
     vectors = embedder.embed(FIXTURE)
     assert vectors.shape == (4, 16)
@@ -223,3 +241,96 @@ def test_cli_themes_fit_and_apply(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["themes", "apply", str(tmp_path / "absent"), str(small), "--text", "avis",
                  "-o", str(tmp_path / "x")]) != 0
     assert "[E301]" in capsys.readouterr().err
+
+
+# -- safe loading: a pickle-family file in a model folder is refused before anything is read --
+
+class _Exploit:
+    """Unpickling this object would create a file: proof that code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, (f"touch {self.marker}",))
+
+
+def _plant_pickle(folder: Path, tmp_path: Path, name: str = "model.pkl") -> Path:
+    marker = tmp_path / "pwned"
+    (folder / name).write_bytes(pickle.dumps(_Exploit(marker)))
+    return marker
+
+
+def test_theme_model_load_refuses_pickle(showroom: list[str], tmp_path: Path) -> None:
+    saved = ThemeModel(random_state=0).fit(showroom[:150]).save(tmp_path / "tm")
+    assert ThemeModel.load(saved).labels_  # the clean copy loads
+    marker = _plant_pickle(saved, tmp_path)
+    with pytest.raises(UnsafeModelError, match="theme model directory .* holds model.pkl"):
+        ThemeModel.load(saved)
+    assert not marker.exists()
+
+
+def test_lsa_embedding_load_refuses_pickle(tmp_path: Path) -> None:
+    copy = Path(shutil.copytree(ROOT / "models" / "embeddings-fr-lsa", tmp_path / "lsa"))
+    assert LSAEmbedding.load(copy).dim > 0
+    marker = _plant_pickle(copy, tmp_path, "extra.joblib")
+    with pytest.raises(UnsafeModelError, match="LSA embedding model directory .* extra.joblib"):
+        LSAEmbedding.load(copy)
+    with pytest.raises(UnsafeModelError, match="refused"):
+        get_embedder(str(copy))
+    assert not marker.exists()
+
+
+def test_sentence_transformers_dir_refuses_pickle(tmp_path: Path) -> None:
+    folder = _tiny_sentence_transformer(tmp_path)
+    module = next(p for p in folder.iterdir() if p.is_dir())  # e.g. 1_Pooling
+    marker = _plant_pickle(module, tmp_path, "pytorch_model.bin")
+    with pytest.raises(UnsafeModelError, match="sentence-transformers module .* pytorch_model.bin"):
+        get_embedder(str(folder))
+    (module / "pytorch_model.bin").unlink()
+    _plant_pickle(folder, tmp_path)
+    with pytest.raises(UnsafeModelError, match="model.pkl"):
+        get_embedder(str(folder))
+    assert not marker.exists()
+
+
+# -- speed helpers and labels --------------------------------------------------------------
+
+def test_exact_knn_matches_brute_force() -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(300, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    indices, distances = exact_cosine_knn(vectors, k=5, n_jobs=2, block=64)
+    sims = vectors @ vectors.T
+    expected = np.argsort(-sims, axis=1, kind="stable")[:, :5]
+    assert np.array_equal(indices[:, 0], np.arange(300)) and np.allclose(distances[:, 0], 0)
+    assert np.array_equal(indices, expected)
+    assert np.allclose(distances, 1 - np.take_along_axis(sims, expected, axis=1), atol=1e-5)
+    assert np.all(np.diff(distances, axis=1) >= 0)
+
+
+def test_label_helpers() -> None:
+    assert _stem("Retards") == _stem("retard") and _stem("satisfaite") == _stem("satisfait")
+    # hand-written fixtures: the phrase as customers write it, elisions and small words back
+    texts = ["temps d'attente trop long", "le temps d'attente au téléphone", "temps attente"]
+    assert surface_form("temps attente", texts) == "temps d'attente"
+    assert surface_form("prise charge", ["une prise en charge rapide"]) == "prise en charge"
+    assert surface_form("colis perdu", []) == "colis perdu"
+    vocabulary = ["colis", "colis perdu", "faut", "tarif"]
+    counts = np.array([[10, 6, 9, 0], [0, 0, 9, 12]], dtype=float)
+    candidates = label_candidates(counts, vocabulary, [["faut"], ["tarif"]])
+    assert candidates[0][0] == "colis perdu"  # phrase preferred, generic "faut" never leads
+    assert "faut" not in candidates[0] and candidates[1][0] == "tarif"
+
+
+def test_labels_read_like_french(showroom: list[str]) -> None:
+    model = ThemeModel(random_state=0).fit(showroom[:150])
+    labels = list(model.themes_table()["label"])
+    assert len(labels) == len(set(labels))
+    stop = set(french_stop_words())
+    for label in labels:
+        family, _, phrases = label.partition(" — ")
+        tokens = phrases.replace(",", " ").split()
+        words = [_stem(w) for w in tokens if w not in stop]
+        assert phrases and len(words) == len(set(words)), label  # no repeated word
+        assert not {"qu", "l", "d", "j"} & set(tokens), label  # no elision fragment

@@ -131,7 +131,10 @@ class LSAEmbedding:
         """Load a directory written by :meth:`save` (no code runs)."""
         from safetensors.numpy import load_file
 
-        path = Path(directory)
+        from feedback_nlp._safe import check_model_dir
+
+        path = check_model_dir(directory, ["meta.json", "vocabulary.json", "weights.safetensors"],
+                               what="LSA embedding model")
         try:
             meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
             if meta.get("format") != LSA_FORMAT:
@@ -201,6 +204,24 @@ class SpacyEmbedding:
         return _l2(out)
 
 
+def check_sentence_transformers_dir(path: str | Path) -> Path:
+    """Refuse a sentence-transformers folder holding pickle-family weights, before reading it.
+
+    The folder itself and each module sub-folder (``1_Pooling``, ``2_Dense``...) are checked:
+    a model saved by a recent sentence-transformers holds ``model.safetensors``; a
+    ``pytorch_model.bin`` (pickle) is refused rather than loaded.
+    """
+    from feedback_nlp._safe import check_model_dir
+
+    folder = check_model_dir(path, what="sentence-transformers model")
+    if not (folder / "modules.json").exists() and not (folder / "config.json").exists():
+        raise ModelLoadError(f"{folder} is not a sentence-transformers directory.",
+                             fix="pass the folder written by model.save(DIR).")
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        check_model_dir(sub, what="sentence-transformers module")
+    return folder
+
+
 class SentenceTransformerEmbedding:
     """A sentence-transformers model loaded from a local directory (never downloaded)."""
 
@@ -212,9 +233,7 @@ class SentenceTransformerEmbedding:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if self._model is None:
-            if not (self.path / "modules.json").exists() and not (self.path / "config.json").exists():
-                raise ModelLoadError(f"{self.path} is not a sentence-transformers directory.",
-                                     fix="pass the folder written by model.save(DIR).")
+            check_sentence_transformers_dir(self.path)
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
@@ -247,9 +266,13 @@ def get_embedder(spec: str | Any = "default") -> Any:
         if not path.is_dir():
             raise ConfigError(f"[themes] embedding={spec!r} is neither 'default', 'spacy' nor a "
                               "folder.", fix="give the folder of a sentence-transformers model.")
+        from feedback_nlp._safe import check_model_dir
+
+        check_model_dir(path, what="embedding model")  # before reading any file in it
         if (path / "meta.json").exists() and "lsa" in (path / "meta.json").read_text(encoding="utf-8"):
             embedder = LSAEmbedding.load(path)
         else:
+            check_sentence_transformers_dir(path)
             embedder = SentenceTransformerEmbedding(path)
     _CACHE[spec] = embedder
     return embedder

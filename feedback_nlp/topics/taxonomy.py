@@ -38,7 +38,9 @@ class Taxonomy:
     Parameters
     ----------
     families : dict
-        ``{key: {"label": str, "terms": [str, ...]}}`` in priority order.
+        ``{key: {"label": str, "terms": [str, ...], "short": str}}`` in priority order;
+        ``short`` (optional) starts theme labels ("Livraison — retards, colis perdu"),
+        ``label`` names the family in the two-level hierarchy.
     """
 
     def __init__(self, families: dict[str, dict[str, Any]]) -> None:
@@ -53,6 +55,8 @@ class Taxonomy:
                                       'terms = ["colis", "livreur"]')
             self.families[str(key)] = {"label": str(family["label"]),
                                        "terms": [str(t) for t in family["terms"]]}
+            if family.get("short"):
+                self.families[str(key)]["short"] = str(family["short"])
         self.keys = list(self.families)
         self._words = {k: set().union(*(_variants(t) for t in f["terms"] if " " not in t))
                        for k, f in self.families.items()}
@@ -61,6 +65,13 @@ class Taxonomy:
 
     def label(self, key: str) -> str:
         return str(self.families[key]["label"]) if key in self.families else str(key)
+
+    def short_label(self, key: str) -> str:
+        """The short family name used at the start of theme labels ("Livraison")."""
+        family = self.families.get(key)
+        if family is None:
+            return str(key)
+        return str(family.get("short") or family["label"])
 
     def terms_of(self, key: str) -> set[str]:
         """Terms of a family as written (for label building)."""
