@@ -283,3 +283,32 @@ def test_cli_train_sentiment_is_reproducible(tmp_path: Path) -> None:
     a, b = LinearSentiment.load(tmp_path / "a"), LinearSentiment.load(tmp_path / "b")
     np.testing.assert_array_equal(a.coef_, b.coef_)
     assert a.meta_["rows_train"] == 600
+
+
+class _Exploit:
+    """Unpickling this object would create a file: proof that code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_linear_loader_refuses_a_model_dir_with_a_pickle(tmp_path: Path) -> None:
+    import pickle
+    import shutil
+
+    from feedback_nlp.errors import UnsafeModelError
+
+    folder = Path(shutil.copytree(default_model_path(), tmp_path / "copy"))
+    marker = tmp_path / "pwned"
+    (folder / "model.pkl").write_bytes(pickle.dumps(_Exploit(marker)))
+    with pytest.raises(UnsafeModelError, match=r"model\.pkl.*refused") as info:
+        LinearSentiment.load(folder)
+    assert info.value.code == "E302" and "\n" not in str(info.value)
+    with pytest.raises(UnsafeModelError, match="model.pkl"):
+        load_model(folder)  # the path used by analyze() and the CLI
+    assert not marker.exists()

@@ -100,9 +100,9 @@ def run_finetune(args: argparse.Namespace) -> int:
 
     from feedback_nlp.errors import InputFileError
     from feedback_nlp.sentiment.train import load_reviews, split_reviews
-    from feedback_nlp.sentiment.transformer import check_model_dir, finetune
+    from feedback_nlp.sentiment.transformer import check_transformers_dir, finetune
 
-    check_model_dir(args.base)  # fail before reading the data
+    check_transformers_dir(args.base)  # fail before reading the data
     data = Path(args.data)
     if data.is_dir():
         reviews = load_reviews(data)

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from feedback_nlp._safe import check_model_dir
 from feedback_nlp.errors import ModelLoadError
 from feedback_nlp.sentiment.linear import LABELS, LinearSentiment, mark_negation
 from feedback_nlp.sentiment.transformer import TransformerSentiment, finetune, is_transformers_dir
@@ -63,6 +64,8 @@ def _load_cached(path: str) -> SentimentModel:
             fix="pass --sentiment-model DIR (a folder from `feedback-nlp train-sentiment` or a "
                 "local transformers model), or rebuild the shipped one with `feedback-nlp "
                 f"train-sentiment --data ../shared/data --out models/{DEFAULT_MODEL}`.")
+    # Refuse pickle-family files before even meta.json is read to pick the backend.
+    check_model_dir(directory, what="sentiment model")
     if is_transformers_dir(directory):
         return TransformerSentiment(directory).fit()
     return LinearSentiment.load(directory)

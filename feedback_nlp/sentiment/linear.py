@@ -266,7 +266,16 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
         """Rebuild a model saved by :meth:`save` (safetensors + JSON only; no code runs)."""
         from safetensors.numpy import load_file
 
+        from feedback_nlp._safe import check_model_dir
+
         directory = Path(directory)
+        if not directory.is_dir():
+            raise ModelLoadError(
+                f"Sentiment model directory {directory} does not exist.",
+                fix="rebuild it with `feedback-nlp train-sentiment --data ../shared/data "
+                    f"--out {directory}` or pass --sentiment-model DIR.")
+        # Refuses pickle-family files before any file of the folder is read.
+        check_model_dir(directory, what="sentiment model")
         missing = [n for n in (WEIGHTS_FILE, VOCAB_FILE, META_FILE) if not (directory / n).is_file()]
         if missing:
             raise ModelLoadError(

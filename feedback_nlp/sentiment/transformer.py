@@ -30,17 +30,32 @@ DEFAULT_LABEL_MAP = {
 }
 
 
-def check_model_dir(path: str | Path) -> Path:
+_DOWNLOAD_FIX = ("download the model yourself (e.g. `huggingface-cli download "
+                 "cmarkea/distilcamembert-base-sentiment --local-dir DIR` on a machine with "
+                 "internet), copy the folder here and pass its path; feedback-nlp never downloads.")
+
+
+def check_transformers_dir(path: str | Path) -> Path:
+    """Check a local transformers model folder before anything in it is read.
+
+    The folder must exist (nothing is downloaded), pass
+    :func:`feedback_nlp._safe.check_model_dir` (no pickle-family file such as
+    ``pytorch_model.bin`` or ``*.pkl``), hold ``config.json`` and safetensors weights.
+    """
+    from feedback_nlp._safe import check_model_dir
+
     path = Path(path)
-    if not (path / "config.json").is_file():
+    if not path.is_dir():
         raise ModelLoadError(
-            f"No local transformers model in {path} (config.json missing).",
-            fix="download the model yourself (e.g. `huggingface-cli download "
-                "cmarkea/distilcamembert-base-sentiment --local-dir DIR` on a machine with "
-                "internet), copy the folder here and pass its path; feedback-nlp never downloads.")
+            f"No local transformers model in {path} (the folder does not exist).",
+            fix=_DOWNLOAD_FIX)
+    check_model_dir(path, what="transformers model")
+    if not (path / "config.json").is_file():
+        raise ModelLoadError(f"No local transformers model in {path} (config.json missing).",
+                             fix=_DOWNLOAD_FIX)
     if not any(path.glob("*.safetensors")):
         raise ModelLoadError(
-            f"{path} has no .safetensors weights; pickle-based weights (.bin) are refused.",
+            f"{path} has no .safetensors weights; pickle-based weights are refused.",
             fix="convert the model once with `model.save_pretrained(dir, safe_serialization=True)`.")
     return path
 
@@ -90,7 +105,7 @@ class TransformerSentiment(ClassifierMixin, BaseEstimator):
             return
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        path = check_model_dir(self.path)
+        path = check_transformers_dir(self.path)
         try:
             self.tokenizer_ = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
             model = AutoModelForSequenceClassification.from_pretrained(
@@ -159,7 +174,7 @@ def finetune(base: str | Path, texts: Sequence[str], labels: Sequence[str], out:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    path = check_model_dir(base)
+    path = check_transformers_dir(base)
     unknown = set(labels) - set(LABELS)
     if unknown:
         raise ValueError(f"Unknown labels {sorted(unknown)}; expected {list(LABELS)}.")
