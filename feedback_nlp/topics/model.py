@@ -500,7 +500,9 @@ class ThemeModel:
         hdbscan_model = HDBSCAN(min_cluster_size=size, min_samples=max(2, size // 5),
                                 metric="euclidean", cluster_selection_method="eom",
                                 prediction_data=False, core_dist_n_jobs=self.n_jobs)
-        vectorizer = keyword_vectorizer(min_df=2 if n < 5000 else 3)
+        # BERTopic fits this vectorizer on one document per *topic*: min_df counts topics, so
+        # it must stay below the number of topics (min_df=3 crashed with 2 topics).
+        vectorizer = keyword_vectorizer(min_df=2)
         ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
         representation = MaximalMarginalRelevance(diversity=0.3, top_n_words=self.n_keywords) \
             if self.representation == "mmr" else None
@@ -518,7 +520,13 @@ class ThemeModel:
             # data: we never call UMAP.transform (new data goes to the nearest centroid).
             warnings.filterwarnings("ignore", message=".*knn_search_index.*")
             warnings.filterwarnings("ignore", category=_numba_warning())
-            topics, _ = topic_model.fit_transform(docs, embeddings=vectors)
+            try:
+                topics, _ = topic_model.fit_transform(docs, embeddings=vectors)
+            except ValueError as exc:  # a single topic: no term is in two topic documents
+                if "no terms remain" not in str(exc):
+                    raise
+                vectorizer.set_params(min_df=1)
+                topics, _ = topic_model.fit_transform(docs, embeddings=vectors)
         n_topics = len(set(topics) - {OTHER_ID})
         limit = self.theme_limit(n)
         if n_topics > limit:
@@ -530,6 +538,8 @@ class ThemeModel:
             new_topics = topic_model.reduce_outliers(docs, list(topics_arr), strategy="embeddings",
                                                      embeddings=vectors, threshold=threshold)
             # BERTopic logs a warning for every custom topic list; this one is intended.
+            if len(set(new_topics)) < 3:
+                vectorizer.set_params(min_df=1)
             bertopic_logger = logging.getLogger("BERTopic")
             level = bertopic_logger.level
             bertopic_logger.setLevel(logging.ERROR)
