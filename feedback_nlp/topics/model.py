@@ -1,10 +1,11 @@
 """``ThemeModel``: opinion-level French themes with an explicitly built BERTopic.
 
 Pipeline (every component passed in, nothing sniffed):
-embeddings (precomputed once) -> UMAP (seeded) -> HDBSCAN (sizes scaled to the corpus) ->
-French ``CountVectorizer`` (stop words for keywords only, elisions stripped, min_df) ->
-c-TF-IDF -> MaximalMarginalRelevance keywords -> outlier reduction -> ``update_topics``.
-Themes are then named from the taxonomy families (two-level hierarchy). The learned state
+embeddings (precomputed once) -> exact cosine kNN -> UMAP (seeded, on that kNN, numba code
+cached on disk) -> HDBSCAN (sizes scaled to the corpus) -> French ``CountVectorizer`` (stop
+words for keywords only, elisions stripped, min_df) -> c-TF-IDF -> keywords (or MMR) ->
+outlier reduction -> ``update_topics``. Themes are then named "<family> — <phrase>, <phrase>"
+from the taxonomy families (two-level hierarchy: family -> theme). The learned state
 needed to tag new data (centroids, term counts, labels) is plain arrays + JSON, saved with
 safetensors; the BERTopic object is kept in ``topic_model_`` for inspection only.
 
