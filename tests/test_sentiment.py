@@ -138,7 +138,7 @@ def test_load_errors(tmp_path: Path, small_model: LinearSentiment) -> None:
 
 def test_shipped_model_files_and_meta() -> None:
     path = default_model_path()
-    assert path == ROOT / "models" / "sentiment-fr-1"
+    assert path == ROOT / "models" / "sentiment-fr-2"
     size = sum(f.stat().st_size for f in path.iterdir())
     assert size <= 50e6
     meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
@@ -283,6 +283,8 @@ def test_cli_train_sentiment_is_reproducible(tmp_path: Path) -> None:
     a, b = LinearSentiment.load(tmp_path / "a"), LinearSentiment.load(tmp_path / "b")
     np.testing.assert_array_equal(a.coef_, b.coef_)
     assert a.meta_["rows_train"] == 600
+    assert a.get_params() == b.get_params()  # same tuned neutral bias
+    assert a.meta_["neutral_bias_tuning"]["neutral_bias"] == a.neutral_bias
 
 
 class _Exploit:
@@ -312,3 +314,30 @@ def test_linear_loader_refuses_a_model_dir_with_a_pickle(tmp_path: Path) -> None
     with pytest.raises(UnsafeModelError, match="model.pkl"):
         load_model(folder)  # the path used by analyze() and the CLI
     assert not marker.exists()
+
+
+def test_fast_word_features_equal_sklearn_transform(small_model: LinearSentiment,
+                                                    real_slice: pd.DataFrame) -> None:
+    texts = [*real_slice["avis"].astype(str).iloc[2000:2300], "", "!!!", "zzz inconnu",
+             "Je ne recommande pas", "pas pas pas", "a"]
+    fast = small_model._word_features(texts)
+    reference = small_model.word_vectorizer_.transform([mark_negation(t) for t in texts])
+    assert fast.shape == reference.shape
+    assert abs(fast - reference).max() < 1e-6
+    assert (fast != 0).sum() == (reference != 0).sum()
+
+
+def test_neutral_bias_shifts_only_the_neutral_score(small_model: LinearSentiment) -> None:
+    from feedback_nlp.sentiment.train import tune_neutral_bias
+
+    texts = ["Bof, moyen", "Très bon assureur", "Service client injoignable"]
+    base = small_model.decision_function(texts)
+    shifted = clone(small_model).set_params(neutral_bias=1.5)
+    for name in ("word_vectorizer_", "vocabulary_", "word_idf_", "char_idf_", "coef_",
+                 "intercept_", "classes_", "n_features_"):
+        setattr(shifted, name, getattr(small_model, name))
+    delta = shifted.decision_function(texts) - base
+    assert np.allclose(delta[:, [0, 2]], 0) and np.allclose(delta[:, 1], 1.5)
+    tuned = tune_neutral_bias(shifted, texts, np.array(["neutral", "positive", "negative"]))
+    assert -1.0 <= tuned["neutral_bias"] <= 2.0
+    assert tuned["macro_f1_after"] >= tuned["macro_f1_before"]

@@ -20,8 +20,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from feedback_nlp.errors import InputFileError
+from feedback_nlp.sentiment.linear import LABELS
 
 #: Review files used for training, with the group used in leave-one-source-out tests.
 TRAIN_FILES = {
@@ -32,6 +34,8 @@ TRAIN_FILES = {
 }
 BOOKING_FILE = "fr_reviews_booking_paris_0to10.csv.gz"
 TEST_SHARE = 0.2
+#: Share of the training rows held back (first pass only) to tune the neutral bias.
+VALIDATION_SHARE = 0.1
 
 
 def _label(rating: pd.Series) -> pd.Series:
@@ -111,6 +115,46 @@ def domain_weights(groups: Sequence[str] | pd.Series, labels: Sequence[str] | pd
     return weights
 
 
+def validation_split(train: pd.DataFrame, seed: int = 42, share: float = VALIDATION_SHARE) -> np.ndarray:
+    """Boolean mask of a seeded validation slice of the *training* rows, stratified by
+    (source, label): used to tune the neutral bias, never the test split."""
+    rng = np.random.default_rng(seed + 1)
+    mask = np.zeros(len(train), dtype=bool)
+    positions = pd.RangeIndex(len(train))
+    keys = train[["source", "label"]].astype(str).agg("|".join, axis=1).to_numpy()
+    for key in sorted(set(keys)):
+        cell = positions[keys == key].to_numpy()
+        chosen = rng.permutation(cell)[:int(round(len(cell) * share))]
+        mask[chosen] = True
+    return mask
+
+
+def tune_neutral_bias(model: Any, texts: Sequence[str], labels: np.ndarray,
+                      grid: Sequence[float] = tuple(np.round(np.arange(-1.0, 2.01, 0.1), 2)),
+                      ) -> dict[str, Any]:
+    """The neutral log-odds offset in ``grid`` with the best macro-F1 on ``texts``.
+
+    Returns ``{"neutral_bias", "validation_rows", "macro_f1_before", "macro_f1_after"}``.
+    """
+    from sklearn.metrics import f1_score
+
+    neutral = LABELS.index("neutral")
+    scores = np.asarray(model.decision_function(texts), dtype=np.float64)
+    scores[:, neutral] -= getattr(model, "neutral_bias", 0.0)  # back to the unbiased scores
+
+    def macro(bias: float) -> float:
+        shifted = scores.copy()
+        shifted[:, neutral] += bias
+        predicted = np.asarray(LABELS, dtype=object)[shifted.argmax(axis=1)]
+        return float(f1_score(labels, predicted, labels=list(LABELS), average="macro",
+                              zero_division=0))
+
+    results = {float(b): macro(float(b)) for b in grid}
+    best = max(results, key=lambda b: (round(results[b], 6), -abs(b)))
+    return {"neutral_bias": round(best, 2), "validation_rows": len(texts),
+            "macro_f1_before": round(macro(0.0), 4), "macro_f1_after": round(results[best], 4)}
+
+
 def versions() -> dict[str, str]:
     """Versions of the libraries a model depends on."""
     import scipy
@@ -123,14 +167,34 @@ def versions() -> dict[str, str]:
             "scipy": scipy.__version__, "pandas": pd.__version__}
 
 
+def _fit_default(model: Any, train: pd.DataFrame, *, seed: int, tune_neutral: bool,
+                 tuning: dict[str, Any]) -> None:
+    if tune_neutral and train["label"].nunique() == len(LABELS) and len(train) >= 200:
+        # Pass 1: fit without a validation slice of the training rows, pick the neutral
+        # bias that maximises its macro-F1. The test split is never looked at.
+        holdout = validation_split(train, seed=seed)
+        fit_part, valid = train[~holdout], train[holdout]
+        probe = clone(model).fit(fit_part["text"].tolist(), fit_part["label"].tolist(),
+                                 sample_weight=domain_weights(fit_part["group"], fit_part["label"]))
+        tuning.update(tune_neutral_bias(probe, valid["text"].tolist(), valid["label"].to_numpy()))
+        model.set_params(neutral_bias=tuning["neutral_bias"])
+    weights = domain_weights(train["group"], train["label"])
+    model.fit(train["text"].tolist(), train["label"].tolist(), sample_weight=weights)
+
+
 def train_default(data_dir: str | Path, out: str | Path, *, seed: int = 42,
                   params: dict[str, Any] | None = None, sample: int | None = None,
-                  metrics: dict[str, Any] | None = None) -> Path:
+                  metrics: dict[str, Any] | None = None, tune_neutral: bool = True) -> Path:
     """Fit the default :class:`~feedback_nlp.sentiment.linear.LinearSentiment` on the
     training split of ``data_dir`` and save it (with ``meta.json``) to ``out``.
 
     ``sample`` keeps a seeded subset of the training rows (tests, quick runs).
+    ``tune_neutral`` first fits on 90% of the training rows and sets ``neutral_bias`` to
+    the value that maximises macro-F1 on the other 10% (see :func:`tune_neutral_bias`),
+    then fits on all training rows with that bias.
     """
+    from threadpoolctl import threadpool_limits
+
     from feedback_nlp.sentiment.linear import LinearSentiment
 
     reviews = load_reviews(data_dir)
@@ -139,10 +203,13 @@ def train_default(data_dir: str | Path, out: str | Path, *, seed: int = 42,
     if sample is not None and sample < len(train):
         train = train.sample(n=sample, random_state=seed)
     model = LinearSentiment(random_state=seed, **(params or {}))
-    started = time.perf_counter()
-    weights = domain_weights(train["group"], train["label"])
     model.set_params(class_weight=None)
-    model.fit(train["text"].tolist(), train["label"].tolist(), sample_weight=weights)
+    tuning: dict[str, Any] = {}
+    started = time.perf_counter()
+    # One BLAS thread: the solver's floating-point sums then run in the same order on every
+    # machine, so the same seed gives the same weights.
+    with threadpool_limits(limits=1):
+        _fit_default(model, train, seed=seed, tune_neutral=tune_neutral, tuning=tuning)
     fit_seconds = time.perf_counter() - started
     counts = train.groupby("label").size().to_dict()
     meta = {
@@ -156,6 +223,7 @@ def train_default(data_dir: str | Path, out: str | Path, *, seed: int = 42,
         "rows_per_class": {k: int(v) for k, v in counts.items()},
         "rows_per_group": {k: int(v) for k, v in train.groupby("group").size().items()},
         "fit_seconds": round(fit_seconds, 1),
+        "neutral_bias_tuning": tuning or None,
         "versions": versions(),
         "metrics": metrics or {},
         "command": f"feedback-nlp train-sentiment --data {data_dir} --out {out} --seed {seed}",
