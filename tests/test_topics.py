@@ -334,3 +334,16 @@ def test_labels_read_like_french(showroom: list[str]) -> None:
         words = [_stem(w) for w in tokens if w not in stop]
         assert phrases and len(words) == len(set(words)), label  # no repeated word
         assert not {"qu", "l", "d", "j"} & set(tokens), label  # no elision fragment
+
+
+def test_stop_list_does_not_import_spacy() -> None:
+    """The stop list is read from spaCy's data file: `import spacy.lang.fr` costs 5-7 s."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from feedback_nlp.topics.model import french_stop_words; "
+            "words = french_stop_words(); "
+            "assert {'de', 'le', 'les', 'est'} <= set(words), 'stop words missing'; "
+            "assert 'spacy.lang.fr' not in sys.modules, 'spaCy imported'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
