@@ -119,7 +119,8 @@ class _NgramIndex:
 
     @staticmethod
     def usable(ngram_range: tuple[int, int], n_terms: int) -> bool:
-        return int(ngram_range[1]) <= 3 and (n_terms + 2) ** 3 < 2**62
+        # a vocabulary of n_terms n-grams (n <= 3) holds at most 3 * n_terms tokens
+        return int(ngram_range[1]) <= 3 and (3 * n_terms + 2) ** 3 < 2**62
 
     def counts(self, token_lists: list[list[str]]) -> sp.csr_matrix:
         """Raw n-gram counts, shape ``(len(token_lists), n_terms)``."""
