@@ -34,7 +34,7 @@ class ThemeConfig:
     taxonomy: str | None = None  # path to a TOML taxonomy; None = the shipped French CX taxonomy
     min_theme_size: int | None = None  # None = scaled to the corpus
     max_themes: int = 30
-    fit_sample: int = 20_000  # fit on at most this many opinion units, assign the rest
+    fit_sample: int = 10_000  # fit on at most this many opinion units, assign the rest
     max_unassigned: float = 0.15
     model: str | None = None  # folder of a saved theme model: apply it instead of fitting
 
