@@ -155,6 +155,23 @@ def test_bertopic_fit_assign_save_load_curate(showroom: list[str], tmp_path: Pat
     assert "Mon thème" in set(loaded.themes_table()["label"])
     assert second not in set(loaded.themes_table()["theme_id"])
     assert np.array_equal(loaded.current_ids([second]), [first])
+    # split out: the opinions of a theme that contain a term become a new theme
+    big = int(loaded.themes_table().sort_values("size")["theme_id"].iloc[-1])
+    members = [showroom[i] for i in np.flatnonzero(loaded.current_ids(ids) == big)]
+    term = next(k for k in loaded.keywords_[big]
+                if 0 < loaded.matches_terms(members, [k]).sum() < len(members))
+    moved = loaded.matches_terms(members, [term])
+    new_id = loaded.split_out(big, [term], "Scindé", members)
+    table_after = loaded.themes_table().set_index("theme_id")
+    assert table_after.loc[new_id, "label"] == "Scindé"
+    assert table_after.loc[new_id, "size"] == moved.sum()
+    assert table_after.loc[big, "size"] == (~moved).sum()
+    assigned = loaded.transform([m for m, keep in zip(members, moved, strict=True) if keep])
+    assert (assigned == new_id).mean() > 0.5
+    with pytest.raises(ConfigError, match="no opinion"):
+        loaded.split_out(big, ["zzzz introuvable"], "Vide", members)
+    reloaded = ThemeModel.load(loaded.save(tmp_path / "tm_split"))
+    assert reloaded.themes_table().equals(loaded.themes_table())
     loaded.exclude([first])
     assert first not in set(loaded.transform(showroom))
     vocab = loaded.vocabulary_
@@ -191,6 +208,18 @@ def test_analyze_fills_theme_contract_without_sentiment(tmp_path: Path) -> None:
     curate(result, rename={top: "Renommé"})
     assert "Renommé" in set(result.themes["label"])
     assert "Renommé" in set(result.segments["theme_label"])
+    # split out: opinions of the top theme that contain its first keyword get their own theme
+    n_before = len(result.themes)
+    rows = result.segments["theme_id"] == top
+    term = next(k for k in result.theme_model.keywords_[top]
+                if 0 < ThemeModel.matches_terms(result.segments.loc[rows, "text"], [k]).sum()
+                < rows.sum())
+    expected = rows & ThemeModel.matches_terms(result.segments["text"], [term])
+    curate(result, split={top: ([term], "Sous-thème")})
+    assert len(result.themes) == n_before + 1
+    assert (result.segments.loc[expected, "theme_label"] == "Sous-thème").all()
+    assert (result.segments.loc[rows & ~expected, "theme_label"] == "Renommé").all()
+    assert len(result.documents) == len(frame)
 
 
 def _tiny_sentence_transformer(tmp_path: Path) -> Path:

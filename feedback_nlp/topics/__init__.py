@@ -8,6 +8,7 @@ fits a :class:`~feedback_nlp.topics.model.ThemeModel` (or applies the saved one 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,8 @@ def _examples(members: pd.DataFrame, vectors: np.ndarray | None, model: ThemeMod
 
 
 def curate(analysis: Any, *, rename: dict[int, str] | None = None,
-           merge: list[list[int]] | None = None, exclude: list[int] | None = None) -> Any:
+           merge: list[list[int]] | None = None, exclude: list[int] | None = None,
+           split: dict[int, tuple[Sequence[str], str]] | None = None) -> Any:
     """Apply analyst edits to ``analysis.theme_model`` and update the analysis in place.
 
     Parameters
@@ -156,6 +158,11 @@ def curate(analysis: Any, *, rename: dict[int, str] | None = None,
         Groups of theme ids; each group is merged into its first id.
     exclude : list, optional
         Themes sent to "Autre / non classé".
+    split : dict, optional
+        ``{theme_id: (terms, "nouveau libellé")}``: the theme's opinions that contain one
+        of ``terms`` (whole words, accents and case ignored) become a new theme, e.g.
+        ``{4: (["colis perdu", "jamais reçu"], "Livraison — colis perdus")}``.
+        Applied after merges, before renames and exclusions.
 
     Returns
     -------
@@ -171,15 +178,24 @@ def curate(analysis: Any, *, rename: dict[int, str] | None = None,
     before = analysis.segments["theme_id"].to_numpy()
     for group in merge or []:
         model.merge(group)
-    for theme_id, label in (rename or {}).items():
-        model.rename(theme_id, label)
-    if exclude:
-        model.exclude(exclude)
-    after = model.current_ids(before)
+    current = model.current_ids(before)
     from feedback_nlp.topics.embeddings import get_embedder
 
     texts = analysis.segments["text"].astype(str).tolist()
     vectors = get_embedder(model.embedding).embed(texts) if texts else None
+    for theme_id, (terms, label) in (split or {}).items():
+        if isinstance(terms, str):
+            terms = [terms]
+        members = np.flatnonzero(current == int(theme_id))
+        member_texts = [texts[i] for i in members]
+        new_id = model.split_out(int(theme_id), terms, label, member_texts,
+                                 None if vectors is None else vectors[members])
+        current[members[model.matches_terms(member_texts, terms)]] = new_id
+    for theme_id, label in (rename or {}).items():
+        model.rename(theme_id, label)
+    if exclude:
+        model.exclude(exclude)
+    after = model.current_ids(current)
     _write_columns(analysis, analysis.segments.copy(), after, model,
                    vectors if vectors is not None else np.zeros((0, 1)))
     return analysis

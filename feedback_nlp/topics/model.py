@@ -782,10 +782,83 @@ class ThemeModel:
         self.excluded_.update(self._check_ids(theme_ids))
         return self
 
-    def split_out(self, theme_id: int, terms: Sequence[str], label: str) -> ThemeModel:
-        """Not supported in this version (needs the member texts); raises ConfigError."""
-        raise ConfigError("split_out is not available yet.",
-                          fix="refit with a smaller min_theme_size or add a taxonomy family.")
+    def split_out(self, theme_id: int, terms: Sequence[str], label: str,
+                  texts: Sequence[str], embeddings: np.ndarray | None = None) -> int:
+        """Move a theme's opinions that contain one of ``terms`` into a new theme.
+
+        Parameters
+        ----------
+        theme_id : int
+            The theme to split (a current id).
+        terms : sequence of str
+            Words or phrases (accents and case ignored, whole words) that define the new
+            theme, e.g. ``["colis perdu", "perdu"]``.
+        label : str
+            The new theme's label.
+        texts : sequence of str
+            The opinion texts currently assigned to ``theme_id`` (e.g. the ``text`` of its
+            rows in ``segments``); :func:`feedback_nlp.topics.curate` passes them.
+        embeddings : ndarray, optional
+            Their embeddings, when already computed.
+
+        Returns
+        -------
+        int
+            The new theme id. Both themes get centroids, word counts and keywords from
+            ``texts``, so new data is assigned to the nearer of the two.
+        """
+        (theme_id,) = self._check_ids([theme_id])
+        texts = [str(t) for t in texts]
+        moved = self.matches_terms(texts, terms)
+        if not moved.any():
+            raise ConfigError(f"no opinion of theme {theme_id} contains {', '.join(map(repr, terms))}.",
+                              fix="pick words that appear in the theme's verbatims (see its keywords).")
+        if moved.all():
+            raise ConfigError(f"every opinion of theme {theme_id} contains those terms: nothing would "
+                              "stay in it.", fix="rename the theme instead.")
+        vectors = self._embed(texts, embeddings)
+        counts = self._count_terms(texts)
+        new_id = len(self.theme_ids_)
+        parts = {theme_id: ~moved, new_id: moved}
+        self.centroids_ = np.vstack([self.centroids_, np.zeros((1, self.centroids_.shape[1]),
+                                                                dtype=self.centroids_.dtype)])
+        self.term_counts_ = np.vstack([self.term_counts_,
+                                       np.zeros((1, self.term_counts_.shape[1]),
+                                                dtype=self.term_counts_.dtype)])
+        self.sizes_ = np.append(self.sizes_, 0).astype(np.int64)
+        for t, mask in parts.items():
+            self.centroids_[t] = _normalise(vectors[mask].mean(axis=0, keepdims=True))[0]
+            self.term_counts_[t] = np.asarray(counts[np.flatnonzero(mask)].sum(axis=0)).ravel()
+            self.sizes_[t] = int(mask.sum())
+        self.theme_ids_.append(new_id)
+        keywords = ctfidf_keywords(self.term_counts_, self.vocabulary_, self.n_keywords)
+        self.keywords_[theme_id] = keywords[theme_id]
+        self.keywords_.append(keywords[new_id])
+        self.families_.append(self.taxonomy_.family_of(keywords[new_id], self.term_counts_[new_id],
+                                                       self.vocabulary_))
+        self.labels_.append(str(label))
+        return new_id
+
+    @staticmethod
+    def matches_terms(texts: Sequence[str], terms: Sequence[str]) -> np.ndarray:
+        """Which texts contain one of ``terms`` as whole words (accents and case ignored)."""
+        import unicodedata
+
+        def fold(text: str) -> str:
+            text = unicodedata.normalize("NFKD", normalize_for_terms(str(text)))
+            return " ".join(re.findall(r"\w+", "".join(c for c in text if not unicodedata.combining(c))))
+
+        wanted = [fold(t) for t in terms if fold(t)]
+        if not wanted:
+            raise ConfigError("split_out needs at least one non-empty term.",
+                              fix='pass words such as ["colis perdu"].')
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in wanted) + r")\b")
+        return np.array([bool(pattern.search(fold(t))) for t in texts], dtype=bool)
+
+    def _count_terms(self, texts: Sequence[str]) -> Any:
+        vectorizer = keyword_vectorizer(min_df=1)
+        vectorizer.set_params(vocabulary={w: i for i, w in enumerate(self.vocabulary_)})
+        return vectorizer.fit_transform(list(texts))
 
     # -- tables ----------------------------------------------------------------------------
     def themes_table(self) -> Any:
