@@ -145,6 +145,10 @@ def test_shipped_model_files_and_meta() -> None:
     for key in ("training_data", "rows_per_class", "created", "versions", "seed", "command"):
         assert key in meta
     assert "fr_reviews_booking_paris_0to10.csv.gz" not in meta["training_data"]
+    # the neutral bias was tuned on a validation slice of the training rows and is applied
+    tuning = meta["neutral_bias_tuning"]
+    assert tuning["validation_rows"] > 0 and tuning["macro_f1_after"] >= tuning["macro_f1_before"]
+    assert load_model().neutral_bias == tuning["neutral_bias"] == meta["params"]["neutral_bias"]
     assert not list(path.glob("*.pkl")) and not list(path.glob("*.joblib"))
 
 
