@@ -226,3 +226,30 @@ def test_clean_text_never_returns_covered_pii(prefix: str, value: str, suffix: s
     assert value not in cleaned
     digits = re.sub(r"\D", "", value)
     assert digits == "" or digits not in re.sub(r"\D", "", cleaned)
+
+
+def _plain_loop(text: str) -> str:
+    for step in C.DEFAULT_STEPS:
+        text = step(text)
+    return text
+
+
+_MESSY = st.lists(st.sampled_from(list("aé e<>&;Ã©â€™ ’«»…\u200b\u00a0\x00!o")
+                                   + ["&eacute;", "<br>", "Ã©", "â€™", "<b>", "&amp;lt;", " pb ",
+                                      " tjrs ", "06 12 34 56 78", "a@b.fr", "www.x.fr/a", "!!!!",
+                                      "ooo"]),
+                  max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=200), _MESSY))
+def test_fast_default_path_equals_the_plain_step_loop(text: str) -> None:
+    # clean_text skips repeated steps that cannot change anything; the result must be
+    # exactly the documented composition of DEFAULT_STEPS.
+    assert C.clean_text(text) == _plain_loop(text)
+
+
+@pytest.mark.parametrize("text", ["Ã©tÃ© &eacute;tÃ©", "a<br>b&nbsp;c\u200b", "trooop bien !!!!! pb",
+                                  "« Livraison » – j’ai", "  \t x  ", "Ã¢â‚¬â„¢ test"])
+def test_fast_default_path_on_hand_written_cases(text: str) -> None:
+    assert C.clean_text(text) == _plain_loop(text)
