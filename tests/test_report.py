@@ -175,3 +175,13 @@ def test_report_in_headless_chromium(real_result: FeedbackAnalysis, tmp_path: Pa
     subprocess.run(flags + [f"--screenshot={shot}", report.as_uri()], capture_output=True,
                    timeout=180, check=True)
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+def test_report_header_names_the_source_plainly() -> None:
+    from feedback_nlp.report.html import _source_label
+
+    assert _source_label("file data/avis.csv", "fr") == "data/avis.csv"
+    assert _source_label("sheet 'Réponses' of export.xlsx", "fr") == "export.xlsx, feuille 'Réponses'"
+    assert _source_label("sheet 'R' of e.xlsx", "en") == "e.xlsx, sheet 'R'"
+    assert _source_label("the DataFrame", "fr") == "un DataFrame pandas"
+    assert _source_label("Dask DataFrame", "en") == "Dask DataFrame"

@@ -87,6 +87,21 @@ def to_html(analysis: Any, path: str | os.PathLike[str], lang: str = "fr") -> Pa
     return path
 
 
+def _source_label(source: str, lang: str) -> str:
+    """``info["source"]`` ("file x.csv", "sheet 'A' of x.xlsx", "the DataFrame") for a reader."""
+    import re
+
+    if source.startswith("file "):
+        return source[len("file "):]
+    sheet = re.fullmatch(r"sheet (.+) of (.+)", source)
+    if sheet:
+        return (f"{sheet.group(2)}, feuille {sheet.group(1)}" if lang == "fr"
+                else f"{sheet.group(2)}, sheet {sheet.group(1)}")
+    if source in ("the DataFrame", "DataFrame"):
+        return "un DataFrame pandas" if lang == "fr" else "a pandas DataFrame"
+    return source
+
+
 def render_html(analysis: Any, lang: str = "fr", plotly_js: str = "") -> str:
     """The report as a string (``plotly_js`` is inlined in a script tag)."""
     m = messages(lang)
@@ -99,7 +114,7 @@ def render_html(analysis: Any, lang: str = "fr", plotly_js: str = "") -> str:
 
     generated = m["generated"].format(
         date=_dt.date.today().isoformat(), version=__version__,
-        source=html.escape(str(info.get("source", "DataFrame"))),
+        source=html.escape(_source_label(str(info.get("source", "DataFrame")), lang)),
     )
     nav = "".join(f'<a href="#{sid}">{html.escape(label)}</a>' for sid, label in builder.nav)
     return (
