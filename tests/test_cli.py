@@ -32,7 +32,8 @@ def demo_dir(sample_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     # Not a TTY: plain progress lines, one per stage, with elapsed time.
     stages = [line for line in proc.stderr.splitlines() if line.startswith("[feedback-nlp]")]
     names = " ".join(stages)
-    for stage in ("Nettoyage", "Sentiment", "Rapport"):
+    for stage in ("Lecture", "Nettoyage", "Segmentation", "Sentiment", "Plongements", "Thèmes",
+                  "Irritants et NPS", "Rapport"):
         assert stage in names, proc.stderr
     assert all(line.rstrip().endswith(" s") for line in stages), stages
     assert "Traceback" not in proc.stderr

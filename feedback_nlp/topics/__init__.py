@@ -40,8 +40,10 @@ def annotate(analysis: Any, config: Any, progress: Any = None) -> Any:
     Works with or without sentiment columns in ``segments`` (sentiment shares are NaN
     without them). Returns the same analysis object, updated.
     """
+    from feedback_nlp._progress import SilentProgress
     from feedback_nlp.topics.embeddings import get_embedder
 
+    progress = progress if progress is not None else SilentProgress()
     segments = analysis.segments.copy()
     model = _model_from_config(config)
     texts = segments["text"].astype(str).tolist() if "text" in segments else []
@@ -49,11 +51,15 @@ def annotate(analysis: Any, config: Any, progress: Any = None) -> Any:
         ids = np.zeros(0, dtype=np.int64)
         vectors = np.zeros((0, 1), dtype=np.float32)
     else:
-        vectors = get_embedder(model.embedding).embed(texts)
-        if hasattr(model, "centroids_"):
-            ids = model.transform(texts, vectors)
-        else:
-            ids = model.fit_transform(texts, vectors)
+        with progress.stage("Plongements", total=len(texts)) as step:
+            vectors = get_embedder(model.embedding).embed(texts)
+            step.advance(len(texts))
+        with progress.stage("Thèmes", total=len(texts)) as step:
+            if hasattr(model, "centroids_"):
+                ids = model.transform(texts, vectors)
+            else:
+                ids = model.fit_transform(texts, vectors)
+            step.advance(len(texts))
     analysis.theme_model = model if hasattr(model, "centroids_") else None
     _write_columns(analysis, segments, ids, model, vectors)
     return analysis
