@@ -51,8 +51,10 @@ class SentimentModel(Protocol):
 
 
 def default_model_path() -> Path:
-    """``models/sentiment-fr-2`` next to the ``feedback_nlp`` package (repository root)."""
-    return Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL
+    """The shipped ``sentiment-fr-2`` folder (see :func:`feedback_nlp._paths.models_dir`)."""
+    from feedback_nlp._paths import shipped_model
+
+    return shipped_model(DEFAULT_MODEL)
 
 
 @lru_cache(maxsize=4)

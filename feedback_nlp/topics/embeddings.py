@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from feedback_nlp._paths import shipped_model
 from feedback_nlp.errors import ConfigError, ModelLoadError
 
 #: Elided articles/pronouns glued to the next word (l'avis, qu'il, jusqu'à).
@@ -33,7 +34,7 @@ ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "embeddings-fr-lsa"
+DEFAULT_MODEL_DIR = shipped_model("embeddings-fr-lsa")
 LSA_FORMAT = "feedback-nlp-lsa-embedding/1"
 
 
