@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 
 import pytest
 
 from feedback_nlp._safe import check_model_dir, check_skops
 from feedback_nlp.errors import ModelLoadError, UnsafeModelError
-
-
-class _Exploit:
-    """Unpickling this object would create a file: proof that code ran."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (os.system, (f"touch {self.marker}",))
 
 
 def _model_dir(tmp_path: Path) -> Path:
@@ -30,10 +19,9 @@ def _model_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def test_malicious_pickle_is_refused_without_running(tmp_path: Path) -> None:
+def test_malicious_pickle_is_refused_without_running(tmp_path: Path, plant_pickle) -> None:
     folder = _model_dir(tmp_path)
-    marker = tmp_path / "pwned"
-    (folder / "model.pkl").write_bytes(pickle.dumps(_Exploit(marker)))
+    marker = plant_pickle(folder)
     with pytest.raises(UnsafeModelError, match="model.pkl") as info:
         check_model_dir(folder, ["meta.json"], what="sentiment model")
     assert "refused" in str(info.value) and "\n" not in str(info.value)

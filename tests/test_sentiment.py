@@ -291,27 +291,14 @@ def test_cli_train_sentiment_is_reproducible(tmp_path: Path) -> None:
     assert a.meta_["neutral_bias_tuning"]["neutral_bias"] == a.neutral_bias
 
 
-class _Exploit:
-    """Unpickling this object would create a file: proof that code ran."""
 
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        import os
-
-        return (os.system, (f"touch {self.marker}",))
-
-
-def test_linear_loader_refuses_a_model_dir_with_a_pickle(tmp_path: Path) -> None:
-    import pickle
+def test_linear_loader_refuses_a_model_dir_with_a_pickle(tmp_path: Path, plant_pickle) -> None:
     import shutil
 
     from feedback_nlp.errors import UnsafeModelError
 
     folder = Path(shutil.copytree(default_model_path(), tmp_path / "copy"))
-    marker = tmp_path / "pwned"
-    (folder / "model.pkl").write_bytes(pickle.dumps(_Exploit(marker)))
+    marker = plant_pickle(folder)
     with pytest.raises(UnsafeModelError, match=r"model\.pkl.*refused") as info:
         LinearSentiment.load(folder)
     assert info.value.code == "E302" and "\n" not in str(info.value)

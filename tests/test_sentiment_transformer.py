@@ -109,26 +109,13 @@ def test_missing_or_unsafe_directory(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert code != 0 and "E301" in err and "Traceback" not in err
 
 
-class _Exploit:
-    """Unpickling this object would create a file: proof that code ran."""
 
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        import os
-
-        return (os.system, (f"touch {self.marker}",))
-
-
-def test_transformer_loader_refuses_a_model_dir_with_a_pickle(tmp_path: Path) -> None:
-    import pickle
-
+def test_transformer_loader_refuses_a_model_dir_with_a_pickle(tmp_path: Path,
+                                                              plant_pickle) -> None:
     from feedback_nlp.errors import UnsafeModelError
 
     folder = tiny_bert(tmp_path / "bert")
-    marker = tmp_path / "pwned"
-    (folder / "extra_head.pkl").write_bytes(pickle.dumps(_Exploit(marker)))
+    marker = plant_pickle(folder, "extra_head.pkl")
     with pytest.raises(UnsafeModelError, match=r"extra_head\.pkl.*refused") as info:
         TransformerSentiment(folder).fit()
     assert info.value.code == "E302" and "\n" not in str(info.value)

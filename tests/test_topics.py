@@ -6,8 +6,6 @@ written inline below are hand-written fixtures, labelled as such.
 
 from __future__ import annotations
 
-import os
-import pickle
 import shutil
 from pathlib import Path
 
@@ -274,35 +272,21 @@ def test_cli_themes_fit_and_apply(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 # -- safe loading: a pickle-family file in a model folder is refused before anything is read --
 
-class _Exploit:
-    """Unpickling this object would create a file: proof that code ran."""
 
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (os.system, (f"touch {self.marker}",))
-
-
-def _plant_pickle(folder: Path, tmp_path: Path, name: str = "model.pkl") -> Path:
-    marker = tmp_path / "pwned"
-    (folder / name).write_bytes(pickle.dumps(_Exploit(marker)))
-    return marker
-
-
-def test_theme_model_load_refuses_pickle(showroom: list[str], tmp_path: Path) -> None:
+def test_theme_model_load_refuses_pickle(showroom: list[str], tmp_path: Path,
+                                         plant_pickle) -> None:
     saved = ThemeModel(random_state=0).fit(showroom[:150]).save(tmp_path / "tm")
     assert ThemeModel.load(saved).labels_  # the clean copy loads
-    marker = _plant_pickle(saved, tmp_path)
+    marker = plant_pickle(saved)
     with pytest.raises(UnsafeModelError, match="theme model directory .* holds model.pkl"):
         ThemeModel.load(saved)
     assert not marker.exists()
 
 
-def test_lsa_embedding_load_refuses_pickle(tmp_path: Path) -> None:
+def test_lsa_embedding_load_refuses_pickle(tmp_path: Path, plant_pickle) -> None:
     copy = Path(shutil.copytree(ROOT / "models" / "embeddings-fr-lsa", tmp_path / "lsa"))
     assert LSAEmbedding.load(copy).dim > 0
-    marker = _plant_pickle(copy, tmp_path, "extra.joblib")
+    marker = plant_pickle(copy, "extra.joblib")
     with pytest.raises(UnsafeModelError, match="LSA embedding model directory .* extra.joblib"):
         LSAEmbedding.load(copy)
     with pytest.raises(UnsafeModelError, match="refused"):
@@ -310,14 +294,14 @@ def test_lsa_embedding_load_refuses_pickle(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-def test_sentence_transformers_dir_refuses_pickle(tmp_path: Path) -> None:
+def test_sentence_transformers_dir_refuses_pickle(tmp_path: Path, plant_pickle) -> None:
     folder = _tiny_sentence_transformer(tmp_path)
     module = next(p for p in folder.iterdir() if p.is_dir())  # e.g. 1_Pooling
-    marker = _plant_pickle(module, tmp_path, "pytorch_model.bin")
+    marker = plant_pickle(module, "pytorch_model.bin")
     with pytest.raises(UnsafeModelError, match="sentence-transformers module .* pytorch_model.bin"):
         get_embedder(str(folder))
     (module / "pytorch_model.bin").unlink()
-    _plant_pickle(folder, tmp_path)
+    plant_pickle(folder)
     with pytest.raises(UnsafeModelError, match="model.pkl"):
         get_embedder(str(folder))
     assert not marker.exists()
