@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,7 @@ SHARED = ROOT.parent / "shared" / "data"
 STAR_FILES = ("fr_reviews_insurance.csv.gz", "fr_reviews_trustpilot_auto.csv.gz",
               "fr_reviews_trustpilot_multi.csv.gz", "fr_reviews_trustpilot_showroomprive.csv.gz")
 TARGET_CLEAN_PER_S = 20_000
+CLEAN_REPEATS = 3
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -151,9 +153,16 @@ def worker(n: int) -> dict[str, Any]:
     import pandas as pd
 
     assert isinstance(frame, pd.DataFrame)
-    start = time.perf_counter()
-    clean.clean_series(frame["text"])
-    clean_s = time.perf_counter() - start
+    # Lazy imports (ftfy on the first mojibake) are start-up cost, not throughput: warm
+    # them up on a hand-written string, then take the median of three timed passes
+    # (each pass cleans every distinct text again: clean_series caches per call only).
+    clean.clean_text("Ã©tÃ© trooop bien, pb <b>SAV</b> 06 12 34 56 78 commande n° 12345")
+    timings = []
+    for _ in range(CLEAN_REPEATS):
+        start = time.perf_counter()
+        clean.clean_series(frame["text"])
+        timings.append(time.perf_counter() - start)
+    clean_s = statistics.median(timings)
     config = AnalysisConfig(score_scale="stars")
     start = time.perf_counter()
     documents = prepare_documents(frame, config)
@@ -196,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{r['read_s']} | {r['read_per_s']:,} | "
                      f"{r['clean_s']} | {r['clean_per_s']:,} | {r['prepare_s']} | "
                      f"{r['prepare_per_s']:,} | {r['peak_rss_mb']:,} |")
-    lines += ["", "`clean_series`: the str -> str normalisers alone; identical texts are "
+    lines += ["", "`clean_series`: the str -> str normalisers alone, median of "
+              f"{CLEAN_REPEATS} passes after a one-string warm-up (lazy imports); identical texts are "
               "cleaned once, so a sample with repeated reviews (100k drawn from 91.7k real "
               "ones) runs faster than the same number of distinct texts. `prepare_documents`: "
               "cleaning + PII masking of the originals + text status (noise, language) + "

@@ -42,6 +42,11 @@ def fix_mojibake(text: str) -> str:
     ftfy is only called when a telltale character is present: it is the slow part of
     cleaning and most texts are fine.
     """
+    # Substring tests first (C speed): every hint pattern holds one of these.
+    if text.isascii() or not (
+        "Ã" in text or "Â" in text or "â€" in text or "Å" in text or "ï¿½" in text
+    ):
+        return text
     if not _MOJIBAKE_HINT.search(text):
         return text
     import ftfy
@@ -149,6 +154,7 @@ def normalize_whitespace(text: str) -> str:
 _ELONGATED_LETTER = re.compile(r"([^\W\d_])\1{2,}")
 _TRIPLE = re.compile(r"(.)\1\1", re.DOTALL)
 _REPEATED_PUNCT = re.compile(r"([!?.])\1{3,}")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def reduce_elongations(text: str) -> str:
@@ -157,10 +163,22 @@ def reduce_elongations(text: str) -> str:
     A letter repeated three times or more is written once (no French word triples a
     letter); punctuation keeps three marks, which still says "intense".
     """
-    if not _TRIPLE.search(text):  # cheap test first: most texts have no triple
-        return text
-    text = _ELONGATED_LETTER.sub(r"\1", text)
-    return _REPEATED_PUNCT.sub(r"\1\1\1", text)
+    # Cheap test first: most texts have no triple, and most triples are "..." or "!!!".
+    # Every run of 3+ identical characters starts a match of _TRIPLE, so the letter
+    # substitution (slow: a category test per character) only runs when one is a letter.
+    letters = False
+    for match in _TRIPLE.finditer(text):
+        if _LETTER.match(match.group(1)):
+            letters = True
+            break
+    else:
+        if not ("!!!!" in text or "????" in text or "...." in text):
+            return text
+    if letters:
+        text = _ELONGATED_LETTER.sub(r"\1", text)
+    if "!!!!" in text or "????" in text or "...." in text:
+        text = _REPEATED_PUNCT.sub(r"\1\1\1", text)
+    return text
 
 
 # ----------------------------------------------------------------------- SMS
@@ -219,7 +237,32 @@ _SMS = {
     "jamai": "jamais",
 }
 _SMS_KEYS = frozenset(_SMS)
-_SMS_SPLIT = re.compile(r"[^\w'<>]+")
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex alternation for ``words`` written as a trie (``a(?:c|jd|uj)|...``):
+    the regex engine tries one branch per character instead of every word."""
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        group = "(?:" + "|".join(branches) + ")"
+        return group + "?" if "" in node else group
+
+    return emit(root)
+
+
+# An SMS word is a whole token: a maximal run of [\w'<>] of the lower-cased text (the
+# old test split the text on [^\w'<>]+ and intersected the tokens with _SMS_KEYS; this
+# search answers the same question ~1.5x faster).
+_SMS_TOKEN = re.compile(r"(?<![\w'<>])" + _trie_pattern(_SMS) + r"(?![\w'<>])")
 _SMS_WORD = re.compile(r"(?<![\w'<])(" + "|".join(sorted(_SMS, key=len, reverse=True)) + r")(?![\w'>])", re.IGNORECASE)
 
 
@@ -235,9 +278,10 @@ def expand_sms(text: str) -> str:
         low = word.lower()
         if low in ("c", "g") and (word != low or not _single_letter_ok(match)):
             return word
-        return _SMS[low]
+        # IGNORECASE matches "KOİ" whose lower() is not a key ("koi̇"): leave it.
+        return _SMS.get(low, word)
 
-    if _SMS_KEYS.isdisjoint(_SMS_SPLIT.split(text.lower())):  # cheap test first
+    if _SMS_TOKEN.search(text.lower()) is None:  # cheap test first
         return text
     return _SMS_WORD.sub(replace, text)
 
@@ -400,24 +444,56 @@ def mask_pii(text: str) -> str:
     """
     text = mask_emails(text)
     text = mask_urls(text)
-    # Every later pattern needs digits, and most need many: count them once (C-level
-    # findall) and skip the regexes that cannot match. Masking only removes digits, so
-    # the first count bounds every later one. Review texts often hold a date or a price,
-    # rarely 6+ digits: this halves the cost of mask_pii.
+    # Every later pattern needs digits, most of them many digits in one group (runs
+    # joined by single separators: "06 12 34 56 78"). Review texts often hold a date or a
+    # price, rarely such a group: measure the digit runs once and skip the regexes that
+    # cannot match. Masking only removes digits and never joins two groups, so the first
+    # measure bounds every later one.
     if _DIGITS.search(text) is None:
         return text
-    digits = sum(map(len, _DIGITS.findall(text)))
-    if digits >= 10:  # IBAN: at least 10 digits (see mask_ibans)
+    runs = [match.span() for match in _DIGITS.finditer(text)]
+    digits = sum(end - start for start, end in runs)
+    group = _largest_digit_group(text, runs)
+    original = text
+    if digits >= 10 and _iban_start(text, runs):  # IBAN: at least 10 digits (see mask_ibans)
         text = mask_ibans(text)
-    if digits >= 13:  # card: 13 to 19 digits
+    if group >= 13:  # card: 13 to 19 digits joined by single spaces or dashes
         text = mask_cards(text)
-    if digits >= 6:  # shortest phone: +32 and 4 digits
+    # Phones: 9+ digits in one group, or an international prefix and 4+ digits.
+    if group >= 9 or (group >= 4 and ("+" in text or "00" in text)):
         text = mask_phones(text)
-    text = mask_order_numbers(text)
-    text = mask_addresses(text)
-    if digits >= 9:
+    # An order number is a token with 3+ digits (str.isdigit, which also counts "²").
+    if digits >= 3 or (not text.isascii() and sum(map(str.isdigit, text)) >= 3):
+        text = mask_order_numbers(text)
+    if text is not original:
+        runs = [match.span() for match in _DIGITS.finditer(text)]
+    # An address starts with a run of at most 4 digits at a word boundary: try the
+    # pattern there only, and substitute over the whole text when one matches.
+    if any(end - start <= 4 and _ADDRESS.match(text, start) for start, end in runs):
+        text = mask_addresses(text)
+    if group >= 9:  # long numbers: 9+ digits joined by single spaces, dots or dashes
         text = mask_long_numbers(text)
     return text
+
+
+def _largest_digit_group(text: str, runs: list[tuple[int, int]]) -> int:
+    """Most digits in a group of digit runs joined by single whitespace, ``.``, ``-`` or ``/``."""
+    best = current = 0
+    previous_end = -2
+    for start, end in runs:
+        if start - previous_end == 1 and (text[previous_end] in ".-/" or text[previous_end].isspace()):
+            current += end - start
+        else:
+            current = end - start
+        best = max(best, current)
+        previous_end = end
+    return best
+
+
+def _iban_start(text: str, runs: list[tuple[int, int]]) -> bool:
+    """Whether a run of 2+ digits follows two letters (``FR76``): where an IBAN starts."""
+    return any(end - start >= 2 and start >= 2 and text[start - 1].isalpha() and text[start - 2].isalpha()
+               for start, end in runs)
 
 
 # ----------------------------------------------------------------------- composition

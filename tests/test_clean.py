@@ -253,3 +253,36 @@ def test_fast_default_path_equals_the_plain_step_loop(text: str) -> None:
                                   "« Livraison » – j’ai", "  \t x  ", "Ã¢â‚¬â„¢ test"])
 def test_fast_default_path_on_hand_written_cases(text: str) -> None:
     assert C.clean_text(text) == _plain_loop(text)
+
+
+def _mask_pii_unguarded(text: str) -> str:
+    # mask_pii skips maskers whose pattern cannot match (digit-run guards); the result
+    # must equal running every masker in the documented order.
+    for step in (C.mask_emails, C.mask_urls, C.mask_ibans, C.mask_cards, C.mask_phones,
+                 C.mask_order_numbers, C.mask_addresses, C.mask_long_numbers):
+        text = step(text)
+    return text
+
+
+_DIGIT_HEAVY = st.lists(st.sampled_from(list("0123456789 .-/+()#:²\n") + [
+    "FR", "00", "33", "06", "rue ", "bis ", "Paris", "commande n° ", "tel ", "réf ", "a@b.fr",
+    "carte ", "4111", "<", ">", "é"]), max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_DIGIT_HEAVY, st.text(max_size=120)))
+def test_mask_pii_guards_equal_the_unguarded_composition(text: str) -> None:
+    assert C.mask_pii(text) == _mask_pii_unguarded(text)
+
+
+@pytest.mark.parametrize("text", [
+    "+32 (0)4 1 2 3", "0032 (0)4 12 34 56", "+33 (0)6 12 34 56 78", "réf ²³45A", "12 bis rue de la Paix",
+    "FR7630006000011234567890189", "4111-1111-1111-1111", "06/12/34/56/78",
+])
+def test_mask_pii_guards_on_edge_cases(text: str) -> None:
+    assert C.mask_pii(text) == _mask_pii_unguarded(text)
+
+
+def test_expand_sms_leaves_case_folded_lookalikes() -> None:
+    # "KOİ" matches "koi" under IGNORECASE but lower() gives "koi̇": it used to raise KeyError.
+    assert C.clean_text("KOİ c nul") == "KOİ c'est nul"
