@@ -343,7 +343,9 @@ def process_parallel(frame: pd.DataFrame, config: AnalysisConfig, *, n_jobs: int
         futures = [pool.submit(_process_mapped, part, bundle) for part in parts]
         results = [wait_result(future, pool, config.worker_timeout, f"rows {a}-{b - 1}")
                    for future, a, b in zip(futures, bounds[:-1], bounds[1:])]
-    documents = pd.concat([d for d, _ in results], ignore_index=True)
+    from feedback_nlp.pipeline import mark_duplicate_ids
+
+    documents = mark_duplicate_ids(pd.concat([d for d, _ in results], ignore_index=True))
     segments = renumber_segments(pd.concat([s for _, s in results], ignore_index=True))
     return documents, segments
 
@@ -555,6 +557,9 @@ def analyze_dask(
             own_client.close()
     frame = frame.sort_values("row_id", kind="stable").reset_index(drop=True)
     documents, segments = unpack(frame, like=head_segments.iloc[:0])
+    from feedback_nlp.pipeline import mark_duplicate_ids
+
+    documents = mark_duplicate_ids(documents)  # ids repeated across partitions
     segments = renumber_segments(segments)
     info = {"source": "Dask DataFrame", "columns": resolved, "rows_read": total,
             "engine": "dask", "npartitions": int(ddf.npartitions)}

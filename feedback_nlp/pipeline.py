@@ -97,7 +97,7 @@ def prepare_documents(frame: pd.DataFrame, config: AnalysisConfig, *,
         out["date"] = parse_dates(out["date_raw"]).to_numpy()
 
     out["status"], out["status_detail"] = _row_status(out, text_detail, columns)
-    return out
+    return mark_duplicate_ids(out)
 
 
 def _mask_originals(raw: pd.Series) -> list[str]:
@@ -152,17 +152,54 @@ def _notes(out: pd.DataFrame) -> list[str]:
         for idx, (t, s) in enumerate(zip(out["text_status"].tolist(), out["score_status"].tolist())):
             if t != "ok" and s in ("invalid", "out_of_range"):
                 notes[idx].append("score invalide")
-    if "id" in out.columns:
-        ids = out["id"].astype(str)
-        duplicated = (ids.duplicated(keep=False) & (ids.str.strip() != "")).to_numpy()
-        for position in np.flatnonzero(duplicated):
-            notes[int(position)].append(f"identifiant {str(out['id'].iloc[int(position)])[:30]!r} en double")
     if "date" in out.columns:
         bad = out["date"].isna() & (out["date_raw"].astype(str).str.strip() != "")
         for position in np.flatnonzero(bad.to_numpy()):
             idx = int(position)
             notes[idx].append(f"date illisible ({str(out['date_raw'].iloc[idx])[:30]!r})")
     return ["; ".join(n) for n in notes]
+
+
+def _duplicate_note(value: object) -> str:
+    return f"identifiant {str(value)[:30]!r} en double"
+
+
+def mark_duplicate_ids(documents: pd.DataFrame, seen: set[str] | None = None) -> pd.DataFrame:
+    """Note every row whose ``id`` is repeated, across parts processed separately.
+
+    :func:`prepare_documents` notes the ids repeated inside the frame it gets; engines
+    that cut the input (worker processes, Dask partitions, streaming chunks) call this on
+    the reassembled ``documents`` so that an id repeated in two parts is noted too, as in
+    a one-process run. With ``seen`` (streaming: the ids of earlier chunks, updated in
+    place), rows whose id appeared in an earlier chunk are noted as well; the earlier row,
+    already written, keeps its note-free ``status_detail``. Rows are never dropped or
+    re-statused: the note only tells the analyst. Idempotent.
+    """
+    if "id" not in documents.columns or "status_detail" not in documents.columns or not len(documents):
+        return documents
+    ids = documents["id"].astype(str)
+    filled = ids.str.strip() != ""
+    repeated = ids.duplicated(keep=False) & filled
+    if seen is not None:
+        repeated |= ids.isin(seen) & filled
+        seen.update(ids[filled].tolist())
+    positions = np.flatnonzero(repeated.to_numpy())
+    if not len(positions):
+        return documents
+    detail = documents["status_detail"].tolist()
+    raw_ids = documents["id"].tolist()
+    changed = False
+    for position in positions.tolist():
+        note = _duplicate_note(raw_ids[position])
+        current = detail[position] if isinstance(detail[position], str) else ""
+        if note not in current:
+            detail[position] = f"{current}; {note}" if current else note
+            changed = True
+    if not changed:
+        return documents
+    out = documents.copy()
+    out["status_detail"] = pd.Series(detail, index=documents.index, dtype=documents["status_detail"].dtype)
+    return out
 
 
 # --------------------------------------------------------------------------- result

@@ -238,7 +238,7 @@ def analyze_stream(
         :data:`COMPACT_DOCUMENT_COLUMNS`) — the full tables are in ``output``.
     """
     from feedback_nlp.io import ensure_output_dir, iter_feedback
-    from feedback_nlp.pipeline import FeedbackAnalysis, _jsonable, versions
+    from feedback_nlp.pipeline import FeedbackAnalysis, _jsonable, mark_duplicate_ids, versions
 
     if chunksize < 1:
         raise ConfigError(f"chunksize={chunksize} must be a positive number of rows.",
@@ -278,6 +278,7 @@ def analyze_stream(
     segments_out = _TableWriter(folder, "segments", csv=csv)
     compact_documents: list[pd.DataFrame] = []
     compact_segments: list[pd.DataFrame] = []
+    seen_ids: set[str] = set()  # ids of earlier chunks: repeats across chunks get noted
     total = 0
     n_segments = 0
     try:
@@ -287,6 +288,7 @@ def analyze_stream(
                     segments = segments.assign(segment_id=np.arange(
                         n_segments, n_segments + len(segments), dtype="int64"))
                 n_segments += len(segments)
+                documents = mark_duplicate_ids(documents, seen_ids)
                 documents_out.write(documents)
                 if len(segments):
                     segments_out.write(segments)

@@ -258,3 +258,41 @@ def test_theme_assignment_on_partitions_equals_pipeline(raw, saved_theme_model, 
                                   one.themes.drop(columns="examples"))
     pd.testing.assert_frame_equal(streamed.priorities, one.priorities)
     assert streamed.themes["examples"].map(len).gt(0).any()
+
+
+def _frame_with_repeated_ids() -> pd.DataFrame:
+    # Hand-written fixture, not real reviews: "A" and "B" repeat across partitions.
+    return pd.DataFrame({
+        "avis": ["Livraison rapide", "SAV injoignable", "Colis abîmé", "Très bien",
+                 "Remboursement lent", "Prix correct"],
+        "note": ["5", "1", "2", "5", "1", "13"],
+        "ref": ["A", "B", "C", "A", "", "B"],
+    })
+
+
+def test_dask_notes_ids_repeated_across_partitions() -> None:
+    import dask.dataframe as dd
+
+    frame = _frame_with_repeated_ids()
+    result = analyze_dask(dd.from_pandas(frame, npartitions=3), "avis", "note", id="ref", config=CONFIG)
+    expected = analyze_frame(read_feedback(frame, "avis", "note", id="ref"), CONFIG)  # type: ignore[arg-type]
+    details = result.documents["status_detail"].tolist()
+    assert details == expected.documents["status_detail"].tolist()
+    assert ["en double" in d for d in details] == [True, True, False, True, False, True]
+    assert "hors de l'échelle" in details[5]  # the duplicate note adds to, never replaces
+
+
+def test_mark_duplicate_ids_is_idempotent_and_tracks_earlier_chunks() -> None:
+    from feedback_nlp.pipeline import mark_duplicate_ids
+
+    documents = pd.DataFrame({"id": ["x", "y", "x", " "], "status_detail": ["", "score manquant", "", ""]})
+    once = mark_duplicate_ids(documents)
+    assert once["status_detail"].tolist() == ["identifiant 'x' en double", "score manquant",
+                                              "identifiant 'x' en double", ""]
+    pd.testing.assert_frame_equal(mark_duplicate_ids(once), once)
+    seen: set[str] = set()
+    first = mark_duplicate_ids(pd.DataFrame({"id": ["p", "q"], "status_detail": ["", ""]}), seen)
+    later = mark_duplicate_ids(pd.DataFrame({"id": ["q", "r"], "status_detail": ["", ""]}), seen)
+    assert first["status_detail"].tolist() == ["", ""]
+    assert later["status_detail"].tolist() == ["identifiant 'q' en double", ""]
+    assert seen == {"p", "q", "r"}

@@ -150,3 +150,18 @@ def test_table_writer_types_columns_empty_in_the_first_chunk(tmp_path) -> None:
     assert list(back["theme_ids"].iloc[2]) == [3, 5]
     assert list(back["theme_labels"].iloc[2]) == ["Prix", "Délais"]
     assert back["note"].tolist()[2] == "x"
+
+
+def test_ids_repeated_in_a_later_chunk_are_noted(tmp_path) -> None:
+    # Hand-written fixture (not real reviews): id "A" in chunks 1 and 3, "B" twice in chunk 2.
+    frame = pd.DataFrame({"commentaire": ["Livraison rapide", "SAV injoignable", "Colis abîmé",
+                                          "Très bien", "Remboursement lent", "Prix correct"],
+                          "nps": ["9", "2", "3", "10", "1", "8"],
+                          "ref": ["A", "Z", "B", "B", "A", "C"]})
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, sep=";", index=False)
+    config = AnalysisConfig().replace(themes={"enabled": False}, sentiment=False)
+    analyze_stream(path, tmp_path / "out", "commentaire", "nps", id="ref", chunksize=2, config=config)
+    details = pd.read_parquet(tmp_path / "out" / "documents.parquet")["status_detail"].tolist()
+    # The first "A" was written before its repeat was read: only the repeat is noted.
+    assert ["en double" in d for d in details] == [False, False, True, True, True, False]
