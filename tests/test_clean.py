@@ -106,6 +106,10 @@ def test_expand_sms(raw: str, expected: str) -> None:
         ("dossier 2023-12345 en attente", "dossier <NUM_COMMANDE> en attente"),
         ("j'habite 12 rue de la Paix 75002 Paris", "j'habite <ADRESSE>"),
         ("SIRET 123 456 789 00012", "SIRET <NUMERO>"),
+        ("merci à Mme Dupont pour son aide", "merci à Mme <NOM> pour son aide"),
+        ("M. Jean-Marc DUPONT m'a rappelé", "M. <NOM> m'a rappelé"),
+        ("Monsieur Bekerman, très pro", "Monsieur <NOM>, très pro"),
+        ("le Dr Martin était absent", "le Dr <NOM> était absent"),
     ],
 )
 def test_mask_pii(raw: str, expected: str) -> None:
@@ -120,6 +124,10 @@ def test_mask_pii(raw: str, expected: str) -> None:
         "2 pneus Michelin 205/55 R16 à 89 € pièce",
         "Note 4/5, 10 ans de fidélité",
         "Ma commande 12 est arrivée",
+        "Madame la conseillère était aimable",
+        "Monsieur le directeur ne répond pas",
+        "Acheté chez Mr Bricolage",
+        "MERCI Madame !",
     ],
 )
 def test_mask_pii_leaves_ordinary_numbers(kept: str) -> None:
@@ -258,7 +266,7 @@ def test_fast_default_path_on_hand_written_cases(text: str) -> None:
 def _mask_pii_unguarded(text: str) -> str:
     # mask_pii skips maskers whose pattern cannot match (digit-run guards); the result
     # must equal running every masker in the documented order.
-    for step in (C.mask_emails, C.mask_urls, C.mask_ibans, C.mask_cards, C.mask_phones,
+    for step in (C.mask_emails, C.mask_urls, C.mask_names, C.mask_ibans, C.mask_cards, C.mask_phones,
                  C.mask_order_numbers, C.mask_addresses, C.mask_long_numbers):
         text = step(text)
     return text

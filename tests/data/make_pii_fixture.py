@@ -5,7 +5,7 @@
 Every value is made up (fake names, numbers built from seeded random digits, IBANs and
 card numbers with valid checksums so that format checks cannot help). Sentences are
 hand-written templates in the style of customer comments; they are not real reviews.
-Columns: ``kind`` (email, mobile, landline, intl, iban, card, address, order, clean),
+Columns: ``kind`` (email, mobile, landline, intl, iban, card, address, order, name, clean),
 ``value`` (the PII substring; empty for clean sentences), ``sentence``.
 """
 
@@ -38,6 +38,18 @@ CITIES = ["75011 Paris", "69003 Lyon", "13001 Marseille", "33000 Bordeaux", "590
           "31000 Toulouse", "44000 Nantes", "67000 Strasbourg"]
 ORDER_LABELS = ["commande n°", "commande", "numéro de commande", "dossier", "ticket #",
                 "réf.", "contrat n°", "sinistre n°", "facture", "numéro de suivi"]
+TITLED_NAMES = ["Mme Dupont", "M. Martin", "Monsieur Bernard", "Madame Lefèvre", "Mlle Petit",
+                "M. Jean-Marc DURAND", "Mme Nathalie Moreau", "Dr Girard", "Maître Rousseau",
+                "MONSIEUR FOURNIER", "Mr Garcia", "Mme D'Angelo", "Madame Chloé Roux",
+                "M. Lucas", "Mademoiselle Faure", "Monsieur Ahmed Benali", "Mme LEROY",
+                "Docteur Blanc", "M. N'Diaye", "Madame Da Silva"]
+NAME_TEMPLATES = [
+    "Merci à {v} pour son aide, dossier réglé.",
+    "Je tiens à remercier {v} qui a été très à l'écoute",
+    "{v} ne m'a jamais rappelé malgré ses promesses.",
+    "Très bon accueil de {v} en agence.",
+    "Le conseiller {v} m'a raccroché au nez !",
+]
 CLEAN = [
     "Livré en 3 jours pour 49,99 €, rien à redire.",
     "Commande du 12/03/2023 reçue le 15, parfait.",
@@ -59,6 +71,11 @@ CLEAN = [
     "Colis perdu, 2e envoi reçu 10 jours plus tard.",
     "Contrat auto à 52 € par mois pour 2 véhicules.",
     "3 appels, 4 mails et toujours rien.",
+    "Madame la conseillère était aimable mais rien n'a bougé.",
+    "Monsieur le directeur de l'agence ne répond pas.",
+    "Acheté chez Mr Bricolage, livré en 2 jours.",
+    "Merci Madame, merci Monsieur !",
+    "Docteur en droit ou pas, le contrat est illisible.",
 ]
 
 
@@ -139,6 +156,9 @@ def main() -> None:
     for idx, (kind, value) in enumerate(values(rng)):
         template = TEMPLATES[idx % len(TEMPLATES)]
         rows.append({"kind": kind, "value": value, "sentence": template.format(v=value)})
+    for idx, value in enumerate(TITLED_NAMES):  # after the seeded values: their rows are unchanged
+        template = NAME_TEMPLATES[idx % len(NAME_TEMPLATES)]
+        rows.append({"kind": "name", "value": value, "sentence": template.format(v=value)})
     for sentence in CLEAN:
         rows.append({"kind": "clean", "value": "", "sentence": sentence})
     with OUT.open("w", encoding="utf-8", newline="") as handle:
