@@ -70,6 +70,21 @@ def test_shipped_taxonomy_and_matching() -> None:
     assert matched[0] == "livraison" and matched[2] is None
 
 
+def test_taxonomy_ambiguous_words_do_not_pick_a_family() -> None:
+    # Keywords of real insurance themes (benchmarks, 2026-11-24): processing delays are not
+    # deliveries, and praise adjectives alone are not about the website.
+    taxonomy = load_taxonomy()
+    empty = np.zeros(2)
+    delays = ["délais", "envoi", "erreurs", "traitement", "questions posées"]
+    assert taxonomy.family_of(delays, empty, ["a", "b"]) != "livraison"
+    praise = ["simple", "efficace", "simple rapide", "pratique", "rapide efficace"]
+    assert taxonomy.family_of(praise, empty, ["a", "b"]) != "site_web"
+    assert taxonomy.family_of(["délai livraison", "colis"], empty, ["a", "b"]) == "livraison"
+    assert taxonomy.family_of(["site internet", "facile"], empty, ["a", "b"]) == "site_web"
+    assert taxonomy.match(["Colis livré en retard", "temps d'attente interminable"]) == [
+        "livraison", "joignabilite"]
+
+
 def test_bad_taxonomy_is_a_config_error(tmp_path: Path) -> None:
     bad = tmp_path / "t.toml"
     bad.write_text("[families.x]\nlabel = 'X'\n", encoding="utf-8")

@@ -75,6 +75,7 @@ LABEL_GENERIC = frozenset({
     "donner", "attendons", "répond", "répondent", "janvier", "février", "mars", "avril", "mai",
     "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre", "lundi", "mardi",
     "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "nez", "bla", "doute",
+    "absolument", "amis", "famille", "particulier", "dame", "idée", "soirée",
 })
 
 
