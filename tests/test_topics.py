@@ -15,7 +15,12 @@ import pytest
 
 from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError, UnsafeModelError
 from feedback_nlp.topics import OTHER_ID, OTHER_LABEL, ThemeModel, curate
-from feedback_nlp.topics.embeddings import LSAEmbedding, get_embedder, normalize_for_terms
+from feedback_nlp.topics.embeddings import (
+    LSAEmbedding,
+    get_embedder,
+    normalize_for_keywords,
+    normalize_for_terms,
+)
 from feedback_nlp.topics.model import (
     _stem,
     ctfidf_keywords,
@@ -23,6 +28,7 @@ from feedback_nlp.topics.model import (
     french_stop_words,
     keyword_vectorizer,
     label_candidates,
+    label_word_evidence,
     surface_form,
 )
 from feedback_nlp.topics.taxonomy import Taxonomy, load_taxonomy
@@ -362,6 +368,52 @@ def test_labels_read_like_french(showroom: list[str]) -> None:
         words = [_stem(w) for w in tokens if w not in stop]
         assert phrases and len(words) == len(set(words)), label  # no repeated word
         assert not {"qu", "l", "d", "j"} & set(tokens), label  # no elision fragment
+
+
+def test_pii_placeholders_are_never_keywords() -> None:
+    # hand-written fixtures, masked as feedback_nlp.clean masks them
+    texts = ["Mme <NOM> ne m'a jamais rappelé", "écrivez à <EMAIL> ou au <TEL> sans réponse",
+             "colis <NUM_COMMANDE> jamais arrivé, <URL>", "remboursé sur <IBAN> <CARTE>"]
+    terms = set(keyword_vectorizer(min_df=1).fit(texts).get_feature_names_out())
+    assert not terms & {"nom", "email", "tel", "num", "url", "iban", "carte", "numero"}
+    assert {"rappelé", "colis", "remboursé"} <= terms
+    # the word "nom" as a customer writes it stays: only the placeholders go
+    assert "nom" in normalize_for_keywords("contrat au nom de mon fils").split()
+    # the embedded text keeps its placeholders (only keyword counting drops them)
+    assert normalize_for_terms("Mme <NOM>") == "mme <nom>"
+
+
+def test_label_word_evidence_finds_names_and_verb_forms() -> None:
+    # hand-written fixtures (not real reviews)
+    docs = ["Je suis chez Axa depuis dix ans et la garantie est correcte",
+            "Avant j'étais à la MACIF, maintenant chez AXA pour ma garantie",
+            "le conseiller de chez Axa nous a répondu vite",
+            "Axa ne rembourse rien.", "Macif : un contrat clair avec la Macif",
+            "Nous faisons confiance au SAV et au conseiller",
+            "ils veulent rien savoir, on m'a répondu non, nous faisons appel au SAV",
+            "TRES DECU DU SAV",  # all in capitals: no evidence for names
+            "une garantie obsèques. Garantie souscrite en ligne, mes garanties",
+            "service TRES LENT, la garantie promise",  # shouting after an upper-case word
+            "je le recommande, mais le SAV répond mal"]
+    words = {"axa", "macif", "garantie", "faisons", "veulent", "répondu", "sav", "conseiller",
+             "tres", "lent", "recommande"}
+    names, verbs = label_word_evidence(docs, words, keep={"sav"})
+    assert names == {"axa", "macif"}  # SAV is upper case but a taxonomy word
+    assert {"faisons", "répondu"} <= verbs and not verbs & {"garantie", "conseiller", "axa"}
+    # deterministic and cheap: same input, same answer
+    assert label_word_evidence(docs, words, keep={"sav"}) == (names, verbs)
+
+
+def test_label_candidates_skip_names_and_prefer_nouns_to_verbs() -> None:
+    vocabulary = ["axa", "faisons", "garantie", "contrat axa", "franchise", "tarif"]
+    counts = np.array([[30, 25, 8, 12, 6, 0], [0, 0, 0, 0, 0, 20]], dtype=float)
+    keywords = [["axa", "faisons", "garantie"], ["tarif"]]
+    before = label_candidates(counts, vocabulary, keywords)
+    assert before[0][:2] == ["contrat axa", "faisons"]  # what the labels used to say
+    after = label_candidates(counts, vocabulary, keywords, names={"axa"}, verbs={"faisons"})
+    assert after[0][0] == "garantie" and "franchise" in after[0]
+    assert not {"axa", "contrat axa", "faisons"} & set(after[0])
+    assert after[1][0] == "tarif"
 
 
 def test_stop_list_does_not_import_spacy() -> None:

@@ -30,6 +30,9 @@ from feedback_nlp.errors import ConfigError, ModelLoadError
 
 #: Elided articles/pronouns glued to the next word (l'avis, qu'il, jusqu'à).
 ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
+#: Placeholders written by the PII masking in feedback_nlp.clean (<NOM>, <EMAIL>, <TEL>,
+#: <URL>, <IBAN>, <CARTE>, <NUM_COMMANDE>, <NUMERO>, <ADRESSE>): upper case in angle brackets.
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]{1,30}>")
 #: Words of two letters or more, accents kept, digits dropped.
 TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 
@@ -46,6 +49,21 @@ def normalize_for_terms(text: str) -> str:
     """
     text = unicodedata.normalize("NFC", str(text)).lower().replace("’", "'")
     return ELISION.sub("", text)
+
+
+def normalize_for_keywords(text: str) -> str:
+    """:func:`normalize_for_terms` without PII placeholders: the text keywords are counted on.
+
+    ``<NOM>``, ``<EMAIL>``, ``<TEL>``... would otherwise become the keywords "nom", "email",
+    "tel". Only keyword counting uses this; the embedded text keeps its placeholders.
+
+    >>> normalize_for_keywords("Mme <NOM> injoignable au <TEL>, dossier <NUM_COMMANDE>")
+    'mme   injoignable au  , dossier  '
+    """
+    text = str(text)
+    if "<" in text:
+        text = PLACEHOLDER.sub(" ", text)
+    return normalize_for_terms(text)
 
 
 class Embedder(Protocol):

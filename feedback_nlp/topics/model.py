@@ -22,14 +22,20 @@ import os
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Container, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError
-from feedback_nlp.topics.embeddings import TOKEN_PATTERN, get_embedder, normalize_for_terms
+from feedback_nlp.topics.embeddings import (
+    PLACEHOLDER,
+    TOKEN_PATTERN,
+    get_embedder,
+    normalize_for_keywords,
+    normalize_for_terms,
+)
 from feedback_nlp.topics.taxonomy import Taxonomy, load_taxonomy
 
 OTHER_ID = -1
@@ -79,9 +85,100 @@ LABEL_GENERIC = frozenset({
 })
 
 
-def _generic(word: str) -> bool:
-    """A word that cannot name a theme alone: listed, or a verb form in -ez / -aient."""
-    return word in LABEL_GENERIC or word.endswith(("ez", "aient"))
+def _generic(word: str, verbs: Container[str] = ()) -> bool:
+    """A word that cannot name a theme alone: listed, a verb form in -ez / -aient, or a word
+    the corpus uses as a verb (``verbs``, from :func:`label_word_evidence`)."""
+    return word in LABEL_GENERIC or word.endswith(("ez", "aient")) or word in verbs
+
+
+#: Words written right before a noun: articles, possessives, demonstratives ("l'" included).
+_DETERMINERS = frozenset({"un", "une", "des", "du", "au", "aux", "le", "la", "les", "l", "mon",
+                          "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "notre", "nos",
+                          "votre", "vos", "leurs", "ce", "cet", "cette", "ces", "chaque",
+                          "plusieurs", "quel", "quelle", "quels", "quelles"})
+#: Words written right before a conjugated verb or a past participle: subject pronouns, "ne",
+#: "qui" and the forms of the auxiliary "avoir" ("on m'a répondu", "ils veulent").
+_SUBJECTS = frozenset({"je", "j", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles",
+                       "ne", "n", "qui"})
+_VERB_LEFT = _SUBJECTS | {"ai", "as", "a", "avons", "avez", "ont", "avait", "avais", "avions",
+                          "aviez", "avaient", "aurait", "aurais", "aurions", "auriez",
+                          "auraient", "aura", "aurons", "auront", "eu"}
+#: Object pronouns between a subject and its verb ("je le recommande", "on m'a dit").
+_OBJECTS = frozenset({"le", "la", "les", "l", "lui", "leur", "me", "m", "te", "t", "se", "s",
+                      "y", "en", "nous", "vous"})
+_WORD = re.compile(r"[^\W\d_]+")
+#: Customer-service acronyms written in capitals that still name a theme ("RIB", "SAV"):
+#: never taken for a brand, like the taxonomy's own words.
+CX_ACRONYMS = frozenset({"sav", "rib", "sms", "cb", "ttc", "tva", "pdf", "iban", "sepa", "gps",
+                         "ct", "dpe", "pv", "tv", "wifi"})
+
+
+def label_word_evidence(docs: Iterable[str], words: Collection[str],
+                        keep: Container[str] = ()) -> tuple[set[str], set[str]]:
+    """Proper names and verb forms among ``words``, from how the corpus itself writes them.
+
+    One pass over ``docs`` (original case) looking only at the occurrences of ``words``
+    (lower case), no tagger and no brand list:
+
+    * a **name** (brand, insurer, town: "Axa", "MACIF", "Direct Assurance") is capitalised in
+      at least a third of its mid-sentence occurrences (not the first word of a text or after
+      ``.!?``), with at least 2 such occurrences. Customers often write brands in lower case
+      ("chez direct assurance": 37% capitalised in 20k insurance reviews, "l'olivier" 34%),
+      while ordinary words stay under 30% (measured there: "cordialement" 29%, months
+      10-26%, "honte" or "arnaque" under 10%). An upper-case word right after another
+      upper-case word is shouting, not a name; texts written all in capitals and PII
+      placeholders (``<NOM>``) are skipped. ``keep`` (the taxonomy's words) and
+      :data:`CX_ACRONYMS` ("SAV", "RIB") are never names.
+    * a **verb form** ("faisons", "veulent", "répondu") follows a subject pronoun, "ne", "qui",
+      a form of "avoir", or a subject + object pronoun ("je le recommande") more often than it
+      follows a determiner (un, la, mes, l'...), in at least 2 occurrences and a fifth of them.
+
+    Returns
+    -------
+    names, verbs : set of str
+    """
+    wanted = set(words)
+    mid: dict[str, int] = {}
+    capital: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    as_verb: dict[str, int] = {}
+    as_noun: dict[str, int] = {}
+    for text in docs:
+        text = str(text)
+        if "<" in text:
+            text = PLACEHOLDER.sub(" ", text)
+        lower = text.lower()
+        if len(lower) != len(text):  # rare letters whose lower case is longer: skip the text
+            continue
+        shouting = text == text.upper()
+        prev2 = prev = ""
+        prev_upper = False
+        for match in _WORD.finditer(lower):
+            token = match.group()
+            if token in wanted:
+                seen[token] = seen.get(token, 0) + 1
+                if prev in _VERB_LEFT or (prev in _OBJECTS and prev2 in _SUBJECTS):
+                    as_verb[token] = as_verb.get(token, 0) + 1
+                elif prev in _DETERMINERS:
+                    as_noun[token] = as_noun.get(token, 0) + 1
+                start = match.start()
+                j = start - 1
+                while j >= 0 and text[j] in " \t\"'«»()-":
+                    j -= 1
+                if not shouting and j >= 0 and text[j] not in ".!?…\n":
+                    mid[token] = mid.get(token, 0) + 1
+                    if text[start].isupper() and not (prev_upper and text[start + 1:
+                                                     match.end()].isupper()):
+                        capital[token] = capital.get(token, 0) + 1
+            original = text[match.start():match.end()]
+            prev_upper = len(original) > 1 and original.isupper()
+            prev2, prev = prev, token
+    names = {w for w, n in mid.items()
+             if n >= 2 and 3 * capital.get(w, 0) >= n and w not in keep
+             and w not in CX_ACRONYMS}
+    verbs = {w for w, n in seen.items()
+             if as_verb.get(w, 0) >= max(2, 0.2 * n) and as_verb.get(w, 0) > as_noun.get(w, 0)}
+    return names, verbs
 
 
 def _spacy_french_stop_words() -> set[str]:
@@ -124,10 +221,10 @@ def french_stop_words() -> list[str]:
 
 
 def keyword_vectorizer(min_df: int = 2, ngram_range: tuple[int, int] = (1, 2)) -> Any:
-    """The French ``CountVectorizer`` used for c-TF-IDF keywords."""
+    """The French ``CountVectorizer`` used for c-TF-IDF keywords (PII placeholders dropped)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    return CountVectorizer(preprocessor=normalize_for_terms, token_pattern=TOKEN_PATTERN,
+    return CountVectorizer(preprocessor=normalize_for_keywords, token_pattern=TOKEN_PATTERN,
                            stop_words=french_stop_words(), ngram_range=ngram_range,
                            min_df=min_df, max_features=30_000, dtype=np.float32)
 
@@ -173,14 +270,23 @@ def _signature(term: str) -> frozenset[str]:
 
 
 def label_candidates(term_counts: np.ndarray, vocabulary: Sequence[str],
-                     keywords: Sequence[Sequence[str]], n: int = 12) -> list[list[str]]:
+                     keywords: Sequence[Sequence[str]], n: int = 12,
+                     names: Container[str] = (), verbs: Container[str] = ()) -> list[list[str]]:
     """Label phrases per theme, best first: distinctive, frequent enough, not generic.
 
     Score of a term in a theme = its share of the theme's words x log(lift), lift = that share
     over its share of the whole corpus (a pointwise KL term: frequent *and* distinctive).
     Two-word phrases get a 1.5x bonus (they read as phrases); a term needs at least 3
     occurrences in the theme. Falls back to the c-TF-IDF keywords when counts are empty.
+    A term holding one of ``names`` (brands, insurers) is never a label phrase; ``verbs``
+    are generic words: they only appear next to a word that names something ("colis perdu").
     """
+    def generic(term: str) -> bool:
+        return all(_generic(w, verbs) for w in term.split())
+
+    def unusable(term: str) -> bool:
+        return generic(term) or any(w in names for w in term.split())
+
     counts = np.asarray(term_counts, dtype=np.float64)
     out: list[list[str]] = []
     if counts.size == 0:
@@ -207,16 +313,16 @@ def label_candidates(term_counts: np.ndarray, vocabulary: Sequence[str],
                 # "temps" -> "temps attente" when the phrase carries a third of its uses.
                 phrases = [c for c in bigrams_of.get(term, [])
                            if counts[row, c] >= 0.3 * counts[row, index[term]]
-                           and not all(_generic(w) for w in vocabulary[c].split())]
+                           and not unusable(vocabulary[c])]
                 if phrases:
                     term = vocabulary[max(phrases, key=lambda c: (counts[row, c], -c))]
-            if all(_generic(w) for w in term.split()) or term in terms:
+            if unusable(term) or term in terms:
                 continue
             terms.append(term)
             if len(terms) == n:
                 break
         for keyword in keywords[row] if row < len(keywords) else []:
-            if keyword not in terms and not all(_generic(w) for w in keyword.split()):
+            if keyword not in terms and not unusable(keyword):
                 terms.append(keyword)
         out.append(terms)
     return out
@@ -672,6 +778,15 @@ class ThemeModel:
                     members[row].append(unicodedata.normalize("NFC", str(text)).lower()
                                         .replace("’", "'"))
         candidates = label_candidates(self.term_counts_, self.vocabulary_, self.keywords_)
+        if docs is not None:
+            # Brands and verb forms, judged on the fitted texts for the words that could
+            # label a theme (a few hundred): then the candidates again without them.
+            pool = {w for terms in candidates for term in terms for w in term.split()}
+            keep = {w for key in self.taxonomy_.keys for term in self.taxonomy_.terms_of(key)
+                    for w in term.split()}
+            names, verbs = label_word_evidence(docs, pool, keep=keep)
+            candidates = label_candidates(self.term_counts_, self.vocabulary_, self.keywords_,
+                                          names=names, verbs=verbs)
         order = np.argsort(-self.sizes_, kind="stable")
         labels: list[str] = [""] * len(self.keywords_)
         used: set[str] = set()
