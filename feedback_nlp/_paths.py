@@ -15,7 +15,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def models_dir() -> Path:
-    """The folder that holds the shipped model folders (``sentiment-fr-2``...)."""
+    """The folder that holds the shipped model folders (``sentiment-fr-3``...)."""
     override = os.environ.get("FEEDBACK_NLP_MODELS")
     if override:
         return Path(override).expanduser()
@@ -26,5 +26,5 @@ def models_dir() -> Path:
 
 
 def shipped_model(name: str) -> Path:
-    """The folder of one shipped model, e.g. ``shipped_model("sentiment-fr-2")``."""
+    """The folder of one shipped model, e.g. ``shipped_model("sentiment-fr-3")``."""
     return models_dir() / name

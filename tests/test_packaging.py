@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_models_dir_override_and_repository_fallback(monkeypatch: pytest.MonkeyPatch,
                                                      tmp_path: Path) -> None:
     monkeypatch.setenv("FEEDBACK_NLP_MODELS", str(tmp_path))
-    assert _paths.shipped_model("sentiment-fr-2") == tmp_path / "sentiment-fr-2"
+    assert _paths.shipped_model("sentiment-fr-3") == tmp_path / "sentiment-fr-3"
     monkeypatch.delenv("FEEDBACK_NLP_MODELS")
     assert _paths.models_dir() == ROOT / "models"  # a clone / editable install
 
@@ -37,7 +37,7 @@ def test_wheel_ships_the_models_and_loads_them(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "site")
-    for model in ("sentiment-fr-2", "embeddings-fr-lsa"):
+    for model in ("sentiment-fr-3", "embeddings-fr-lsa"):
         assert f"feedback_nlp/_models/{model}/meta.json" in names
         assert f"feedback_nlp/_models/{model}/weights.safetensors" in names
     assert "feedback_nlp/data/taxonomy_fr.toml" in names

@@ -66,6 +66,8 @@ def test_fit_returns_self_and_learns_underscored_attributes(small_model: LinearS
     assert list(small_model.classes_) == list(LABELS)
     assert small_model.coef_.shape == (3, len(small_model.vocabulary_) + 2**14)
     assert small_model.intercept_.shape == (3,)
+    assert small_model.ordinal_coef_.shape == (2, small_model.coef_.shape[1])
+    assert small_model.ordinal_intercept_.shape == (2,)
     fresh = LinearSentiment(**SMALL)
     assert fresh.fit(["bien", "nul", "bof"], LABELS[::-1]) is fresh
     assert not hasattr(LinearSentiment(), "coef_")
@@ -138,7 +140,7 @@ def test_load_errors(tmp_path: Path, small_model: LinearSentiment) -> None:
 
 def test_shipped_model_files_and_meta() -> None:
     path = default_model_path()
-    assert path == ROOT / "models" / "sentiment-fr-2"
+    assert path == ROOT / "models" / "sentiment-fr-3"
     size = sum(f.stat().st_size for f in path.iterdir())
     assert size <= 50e6
     meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
@@ -150,6 +152,7 @@ def test_shipped_model_files_and_meta() -> None:
     assert tuning["validation_rows"] > 0 and tuning["macro_f1_after"] >= tuning["macro_f1_before"]
     assert load_model().neutral_bias == tuning["neutral_bias"] == meta["params"]["neutral_bias"]
     assert not list(path.glob("*.pkl")) and not list(path.glob("*.joblib"))
+    assert meta["params"]["neutral_head"] == "ordinal" and load_model().ordinal_coef_.shape[0] == 2
 
 
 def test_shipped_model_on_tricky_sentences() -> None:
@@ -325,10 +328,59 @@ def test_neutral_bias_shifts_only_the_neutral_score(small_model: LinearSentiment
     base = small_model.decision_function(texts)
     shifted = clone(small_model).set_params(neutral_bias=1.5)
     for name in ("word_vectorizer_", "vocabulary_", "word_idf_", "char_idf_", "coef_",
-                 "intercept_", "classes_", "n_features_"):
+                 "intercept_", "ordinal_coef_", "ordinal_intercept_", "classes_", "n_features_"):
         setattr(shifted, name, getattr(small_model, name))
     delta = shifted.decision_function(texts) - base
     assert np.allclose(delta[:, [0, 2]], 0) and np.allclose(delta[:, 1], 1.5)
     tuned = tune_neutral_bias(shifted, texts, np.array(["neutral", "positive", "negative"]))
     assert -1.0 <= tuned["neutral_bias"] <= 2.0
     assert tuned["macro_f1_after"] >= tuned["macro_f1_before"]
+
+
+def _softmax_twin(model: LinearSentiment) -> LinearSentiment:
+    """The same fitted weights read with ``neutral_head="softmax"`` (ordinal heads off)."""
+    twin = clone(model).set_params(neutral_head="softmax")
+    for name in ("word_vectorizer_", "vocabulary_", "word_idf_", "char_idf_", "coef_",
+                 "intercept_", "classes_", "n_features_"):
+        setattr(twin, name, getattr(model, name))
+    twin.ordinal_coef_ = np.zeros((0, model.coef_.shape[1]), dtype=np.float32)
+    twin.ordinal_intercept_ = np.zeros(0, dtype=np.float32)
+    return twin
+
+
+def test_ordinal_neutral_head_keeps_binary_decisions(small_model: LinearSentiment,
+                                                     real_slice: pd.DataFrame) -> None:
+    texts = real_slice["avis"].astype(str).iloc[2000:2400].tolist()
+    ordinal = small_model.predict_proba(texts)
+    softmax = _softmax_twin(small_model).predict_proba(texts)
+    np.testing.assert_allclose(ordinal.sum(axis=1), 1.0)
+    # positive vs negative is decided by the multinomial margin alone
+    np.testing.assert_array_equal(ordinal["positive"] >= ordinal["negative"],
+                                  softmax["positive"] >= softmax["negative"])
+    # neutral = P(>=3) - P(>=4) from the two ordinal heads (neutral_bias 0 here)
+    raw = small_model._features(texts) @ small_model.ordinal_coef_.T + small_model.ordinal_intercept_
+    at_least = 1 / (1 + np.exp(-np.asarray(raw, dtype=np.float64)))
+    expected = np.clip(at_least[:, 0] - at_least[:, 1], 1e-6, 1 - 1e-6)
+    np.testing.assert_allclose(ordinal["neutral"], expected, atol=1e-5)
+    # the heads learned "not negative" and "positive"
+    assert ordinal["neutral"].mean() > 0.01
+
+
+def test_neutral_head_values_and_legacy_softmax_models(small_model: LinearSentiment,
+                                                       tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="neutral_head"):
+        LinearSentiment(neutral_head="other").fit(["bien", "nul", "bof"], LABELS[::-1])
+    # a model saved before neutral_head existed (sentiment-fr-2) loads as a softmax model
+    twin = _softmax_twin(small_model)
+    path = twin.save(tmp_path / "legacy")
+    meta = json.loads((path / "meta.json").read_text())
+    del meta["params"]["neutral_head"]
+    (path / "meta.json").write_text(json.dumps(meta))
+    loaded = LinearSentiment.load(path)
+    assert loaded.neutral_head == "softmax" and loaded.ordinal_coef_.shape[0] == 0
+    texts = ["Service client injoignable", "Très bon assureur", "Bof"]
+    pd.testing.assert_frame_equal(loaded.predict_proba(texts), twin.predict_proba(texts),
+                                  atol=1e-6)
+    # without neutral training rows the ordinal heads are skipped (neutral stays ~0)
+    binary = LinearSentiment(**SMALL).fit(["super", "nul"], ["positive", "negative"])
+    assert binary.ordinal_coef_.shape[0] == 0

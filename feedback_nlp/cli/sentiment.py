@@ -7,7 +7,7 @@ from typing import Any
 
 TRAIN_EXAMPLE = """\
 Exemple (reconstruit le modèle livré, graine 42, ~5-10 min sur 2 cœurs) :
-  feedback-nlp train-sentiment --data ../shared/data --out models/sentiment-fr-2
+  feedback-nlp train-sentiment --data ../shared/data --out models/sentiment-fr-3
 """
 FINETUNE_EXAMPLE = """\
 Exemple (modèle de base téléchargé au préalable dans un dossier local) :
