@@ -122,6 +122,20 @@ def test_lsa_save_load_roundtrip(tmp_path: Path) -> None:
         LSAEmbedding.load(tmp_path / "lsa")
 
 
+def test_lsa_stop_words_leave_the_vocabulary_not_the_text() -> None:
+    """``train(stop_words=...)``: no column for those words; texts are embedded unchanged."""
+    stop = french_stop_words()
+    plain = LSAEmbedding.train(FIXTURE * 3, dim=2, min_df=1)
+    model = LSAEmbedding.train(FIXTURE * 3, dim=2, min_df=1, stop_words=stop)
+    assert {"était", "il", "trop", "mes"} <= set(plain.vocabulary)  # under max_df=0.5
+    assert not set(model.vocabulary) & set(stop)
+    assert set(model.vocabulary) == set(plain.vocabulary) - set(stop)
+    # same text in, content words carry it; a text of function words alone has no vector
+    vectors = model.embed(FIXTURE + ["il était trop de mes"])
+    assert np.allclose(np.linalg.norm(vectors[:4], axis=1), 1.0, atol=1e-5)
+    assert not vectors[4].any()
+
+
 def test_unknown_embedding_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="neither"):
         get_embedder("/nonexistent/folder")

@@ -169,13 +169,20 @@ class LSAEmbedding:
 
     @classmethod
     def train(cls, texts: Sequence[str], *, dim: int = 128, max_terms: int = 40_000,
-              min_df: int = 5, seed: int = 42, name: str = "embeddings-fr-lsa") -> LSAEmbedding:
-        """Fit TF-IDF (sublinear, l2) + TruncatedSVD on ``texts``."""
+              min_df: int = 5, seed: int = 42, name: str = "embeddings-fr-lsa",
+              stop_words: Sequence[str] | None = None) -> LSAEmbedding:
+        """Fit TF-IDF (sublinear, l2) + TruncatedSVD on ``texts``.
+
+        ``stop_words`` (tokenised like the texts) are left out of the TF-IDF *vocabulary*: the
+        model then has no column for them, so they carry no topic signal in the embedding. The
+        texts themselves are never altered, here or when embedding.
+        """
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         tfidf = TfidfVectorizer(token_pattern=TOKEN_PATTERN, preprocessor=normalize_for_terms,
                                 min_df=min_df, max_df=0.5, max_features=max_terms,
+                                stop_words=list(stop_words) if stop_words else None,
                                 sublinear_tf=True, dtype=np.float32)
         matrix = tfidf.fit_transform(list(texts))
         svd = TruncatedSVD(n_components=dim, random_state=seed, algorithm="randomized", n_iter=7)
