@@ -36,6 +36,7 @@ class ThemeConfig:
     max_themes: int = 30
     fit_sample: int = 10_000  # fit on at most this many opinion units, assign the rest
     max_unassigned: float = 0.15
+    max_theme_share: float | None = 0.15  # larger themes are split (k-means); None = no cap
     model: str | None = None  # folder of a saved theme model: apply it instead of fitting
 
 

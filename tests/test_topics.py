@@ -464,3 +464,33 @@ def test_stop_list_does_not_import_spacy() -> None:
             "assert 'spacy.lang.fr' not in sys.modules, 'spaCy imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_no_theme_above_max_theme_share(tmp_path: Path) -> None:
+    # Hand-written fixture sentences (not real reviews) on synthetic embeddings built to make
+    # one blob of 70% of the opinions next to six small, well separated clusters.
+    rng = np.random.default_rng(0)
+    dim, blob, small = 24, 420, 30
+    centers = np.eye(dim)
+    vectors = [centers[0] + 0.08 * rng.standard_normal((blob, dim))]
+    vectors += [centers[c] + 0.03 * rng.standard_normal((small, dim)) for c in range(1, 7)]
+    embeddings = np.vstack(vectors).astype(np.float32)
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    words = ["délai", "colis", "prix", "conseiller", "site", "remboursement", "contrat"]
+    texts = [f"avis {i} sur le {words[0]} de traitement" for i in range(blob)]
+    texts += [f"avis {blob + c * small + i} sur le {words[c]} proposé"
+              for c in range(1, 7) for i in range(small)]
+    n = len(texts)
+    uncapped = ThemeModel(max_theme_share=None, random_state=0).fit_transform(texts, embeddings)
+    assert np.bincount(uncapped[uncapped >= 0]).max() > 0.15 * n  # the blob is one theme
+    model = ThemeModel(random_state=0)
+    assert model.max_theme_share == 0.15
+    ids = model.fit_transform(texts, embeddings)
+    assert np.bincount(ids[ids >= 0]).max() <= 0.15 * n
+    assert (ids == OTHER_ID).mean() <= 0.15
+    assert len(model.themes_table()) <= model.max_themes + 5
+    # deterministic, and the cap survives save/load as a parameter
+    assert np.array_equal(ids, ThemeModel(random_state=0).fit_transform(texts, embeddings))
+    loaded = ThemeModel.load(model.save(tmp_path / "capped"))
+    assert loaded.max_theme_share == 0.15
+    assert np.array_equal(loaded.transform(texts, embeddings), model.transform(texts, embeddings))

@@ -31,6 +31,7 @@ def _model_from_config(config: Any) -> ThemeModel:
     return ThemeModel(embedding=themes.embedding, taxonomy=themes.taxonomy,
                       min_theme_size=themes.min_theme_size, max_themes=themes.max_themes,
                       fit_sample=themes.fit_sample, max_unassigned=themes.max_unassigned,
+                      max_theme_share=getattr(themes, "max_theme_share", 0.15),
                       random_state=config.seed)
 
 

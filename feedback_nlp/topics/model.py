@@ -458,6 +458,12 @@ class ThemeModel:
         theme count, unassigned share and stability as 20,000 in about half the time.
     max_unassigned : float
         Target share of opinions left in "Autre / non classé" after outlier reduction.
+    max_theme_share : float or None
+        No theme may hold more than this share of the fitted opinions: after topic reduction
+        and outlier reduction, a larger theme is split by seeded k-means on its opinions'
+        embeddings into ``ceil(share / max_theme_share)`` themes (repeated up to 3 times),
+        so the count can exceed ``max_themes`` by a few. Catch-all themes of unrelated
+        sentences otherwise reach 20-40% of the units (docs/themes.md). None = no cap.
     small_corpus : int
         Below this many usable opinions, use taxonomy matching instead of clustering.
     n_keywords : int
@@ -483,6 +489,7 @@ class ThemeModel:
     def __init__(self, embedding: str | Any = "default", taxonomy: str | None = None,
                  min_theme_size: int | None = None, max_themes: int = 30,
                  fit_sample: int = 10_000, max_unassigned: float = 0.15,
+                 max_theme_share: float | None = 0.15,
                  small_corpus: int = 300, n_keywords: int = 8, representation: str = "ctfidf",
                  reducer: str = "umap", umap_epochs: int = 200, n_jobs: int = 2,
                  random_state: int = 42) -> None:
@@ -492,6 +499,7 @@ class ThemeModel:
         self.max_themes = max_themes
         self.fit_sample = fit_sample
         self.max_unassigned = max_unassigned
+        self.max_theme_share = max_theme_share
         self.small_corpus = small_corpus
         self.n_keywords = n_keywords
         self.representation = representation
@@ -502,7 +510,7 @@ class ThemeModel:
 
     # -- scikit-learn plumbing -------------------------------------------------------------
     _PARAMS = ("embedding", "taxonomy", "min_theme_size", "max_themes", "fit_sample",
-               "max_unassigned", "small_corpus", "n_keywords", "representation", "reducer",
+               "max_unassigned", "max_theme_share", "small_corpus", "n_keywords", "representation", "reducer",
                "umap_epochs", "n_jobs", "random_state")
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -651,13 +659,21 @@ class ThemeModel:
             topic_model.reduce_topics(docs, nr_topics=limit + 1)  # +1: outliers
             topics = list(topic_model.topics_)
         topics_arr = np.asarray(topics)
+        changed = False
         if (topics_arr == OTHER_ID).any() and (topics_arr != OTHER_ID).any():
             threshold = self._outlier_threshold(topic_model, topics_arr, vectors)
-            new_topics = topic_model.reduce_outliers(docs, list(topics_arr), strategy="embeddings",
-                                                     embeddings=vectors, threshold=threshold)
-            # BERTopic logs a warning for every custom topic list; this one is intended.
+            topics_arr = np.asarray(topic_model.reduce_outliers(
+                docs, list(topics_arr), strategy="embeddings", embeddings=vectors,
+                threshold=threshold))
+            changed = True
+        split = self._split_large(topics_arr, vectors)
+        changed = changed or not np.array_equal(split, topics_arr)
+        topics_arr = split
+        if changed:
+            new_topics = [int(t) for t in topics_arr]
             if len(set(new_topics)) < 3:
                 vectorizer.set_params(min_df=1)
+            # BERTopic logs a warning for every custom topic list; this one is intended.
             bertopic_logger = logging.getLogger("BERTopic")
             level = bertopic_logger.level
             bertopic_logger.setLevel(logging.ERROR)
@@ -668,10 +684,41 @@ class ThemeModel:
                                           top_n_words=self.n_keywords)
             finally:
                 bertopic_logger.setLevel(level)
-            topics_arr = np.asarray(new_topics)
         self.topic_model_ = topic_model
         self.vectorizer_ = vectorizer
         return topics_arr
+
+    def _split_large(self, topics: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+        """Split every theme above ``max_theme_share`` of the opinions (seeded k-means).
+
+        A theme of ``share`` is cut into ``ceil(share / max_theme_share)`` parts by k-means on
+        its opinions' L2-normalised embeddings; the parts get new topic ids. Three rounds at
+        most, as k-means parts can still be uneven. Unassigned opinions (-1) are not touched.
+        """
+        from sklearn.cluster import KMeans
+
+        cap = self.max_theme_share
+        topics = np.asarray(topics).copy()
+        if cap is None or cap <= 0 or len(topics) == 0:
+            return topics
+        limit = cap * len(topics)
+        for _ in range(3):
+            ids, sizes = np.unique(topics[topics != OTHER_ID], return_counts=True)
+            large = [int(t) for t, c in zip(ids, sizes) if c > limit]
+            if not large:
+                break
+            next_id = int(ids.max()) + 1
+            for t in large:
+                members = np.flatnonzero(topics == t)
+                k = int(np.ceil(len(members) / limit))
+                points = _normalise(np.asarray(vectors[members], dtype=np.float64))
+                parts = KMeans(n_clusters=k, n_init=4,
+                               random_state=self.random_state).fit_predict(points)
+                # Part 0 keeps the id; ids otherwise follow the parts' first members.
+                for part in range(1, k):
+                    topics[members[parts == part]] = next_id
+                    next_id += 1
+        return topics
 
     def _outlier_threshold(self, topic_model: Any, topics: np.ndarray, vectors: np.ndarray) -> float:
         """Cosine threshold that leaves at most ``max_unassigned`` of opinions unassigned."""
