@@ -8,14 +8,15 @@ texts). Deterministic for a given seed. Usage::
         [--stop-words keywords|keywords-keep-negations|none]
 
 ``--stop-words`` chooses the words the model has no column for (the texts are never altered):
-``none`` (default, the shipped model: rebuilt byte-identical) = every word seen >= 5 times in
-under half of the texts, function words included; ``keywords`` = leave out the French stop list
+``keywords`` (default, the shipped model since 2026-11-29) = leave out the French stop list
 of the theme keywords (``feedback_nlp.topics.model.french_stop_words``: spaCy's list + review
 filler, 478 words, 420 of them in the vocabulary), so function words ("tout", "rien", "nous",
 "était", "un", "sans") carry no topic signal; ``keywords-keep-negations`` = the same list
 minus the negations/quantities of ``KEEP_WORDS`` ("pas", "rien", "sans", "jamais", "aucun",
-"trop"...). Measured in docs/themes.md ("Function words in the embedding", 2026-11-29): not
-the default, because without function words one theme gathers ~37% of the units.
+"trop"...); ``none`` (the model shipped until 2026-11-29) = every word seen >= 5 times in
+under half of the texts, function words included. Measured in docs/themes.md ("Function words
+in the embedding" and "Theme share cap", 2026-11-29): without function words one theme
+gathered ~37% of the units until ``ThemeModel(max_theme_share=0.15)`` split such themes.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def main() -> None:
     parser.add_argument("--max-terms", type=int, default=40_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
-    parser.add_argument("--stop-words", default="none",
+    parser.add_argument("--stop-words", default="keywords",
                         choices=["keywords", "keywords-keep-negations", "none"],
                         help="words the embedding has no column for (texts are not altered)")
     args = parser.parse_args()

@@ -694,6 +694,7 @@ class ThemeModel:
         A theme of ``share`` is cut into ``ceil(share / max_theme_share)`` parts by k-means on
         its opinions' L2-normalised embeddings; the parts get new topic ids. Three rounds at
         most, as k-means parts can still be uneven. Unassigned opinions (-1) are not touched.
+        Only the clustering path applies it (small corpora use taxonomy matching).
         """
         from sklearn.cluster import KMeans
 
@@ -710,11 +711,11 @@ class ThemeModel:
             next_id = int(ids.max()) + 1
             for t in large:
                 members = np.flatnonzero(topics == t)
-                k = int(np.ceil(len(members) / limit))
+                k = min(int(np.ceil(len(members) / limit)), len(members))
                 points = _normalise(np.asarray(vectors[members], dtype=np.float64))
                 parts = KMeans(n_clusters=k, n_init=4,
                                random_state=self.random_state).fit_predict(points)
-                # Part 0 keeps the id; ids otherwise follow the parts' first members.
+                # Part 0 keeps the theme's id, parts 1..k-1 get new ids in k-means order.
                 for part in range(1, k):
                     topics[members[parts == part]] = next_id
                     next_id += 1
