@@ -466,6 +466,36 @@ def test_stop_list_does_not_import_spacy() -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_split_themes_merge_back_to_the_theme_limit_under_the_cap() -> None:
+    # Synthetic unit vectors: six themes of sizes 40, 30, 10, 8, 6, 6 (100 opinions), cap
+    # 0.45 -> no theme may grow above 45. Limit 3: the smallest themes join their nearest
+    # neighbour, and a merge that would break the cap is never made.
+    model = ThemeModel(max_theme_share=0.45)
+    dim = 6
+    axes = np.eye(dim)
+    sizes = [40, 30, 10, 8, 6, 6]
+    # theme 5 lies closest to theme 0, theme 4 closest to theme 1, themes 2 and 3 to each other
+    directions = [axes[0], axes[1], axes[2], axes[2] + 0.3 * axes[3], axes[1] + 0.2 * axes[4],
+                  axes[0] + 0.2 * axes[5]]
+    vectors = np.vstack([np.repeat(d[None, :] / np.linalg.norm(d), s, axis=0)
+                         for d, s in zip(directions, sizes)]).astype(np.float32)
+    topics = np.repeat(np.arange(6), sizes)
+    topics = np.concatenate([topics, [OTHER_ID] * 5])
+    vectors = np.vstack([vectors, np.tile(axes[3], (5, 1)).astype(np.float32)])
+    merged = model._merge_small(topics, vectors, limit=3)
+    assert (merged[-5:] == OTHER_ID).all()  # unassigned opinions stay unassigned
+    sizes_after = np.bincount(merged[merged >= 0])
+    assert len(set(merged[merged >= 0].tolist())) == 3
+    assert sizes_after.max() <= 0.45 * len(merged)
+    assert (merged[topics == 5] == 0).all() and (merged[topics == 3] == 2).all()
+    assert (merged[topics == 4] == 1).all()
+    # the cap wins over the limit: with cap 0.2 nothing can merge into the two big themes
+    capped = ThemeModel(max_theme_share=0.2)._merge_small(topics, vectors, limit=2)
+    assert len(set(capped[capped >= 0].tolist())) > 2
+    assert all(np.sum(capped == t) <= max(0.2 * len(capped), np.sum(topics == t))
+               for t in set(capped[capped >= 0].tolist()))
+
+
 def test_no_theme_above_max_theme_share(tmp_path: Path) -> None:
     # Hand-written fixture sentences (not real reviews) on synthetic embeddings built to make
     # one blob of 70% of the opinions next to six small, well separated clusters.
@@ -488,7 +518,7 @@ def test_no_theme_above_max_theme_share(tmp_path: Path) -> None:
     ids = model.fit_transform(texts, embeddings)
     assert np.bincount(ids[ids >= 0]).max() <= 0.15 * n
     assert (ids == OTHER_ID).mean() <= 0.15
-    assert len(model.themes_table()) <= model.max_themes + 5
+    assert len(model.themes_table()) <= model.theme_limit(n)
     # deterministic, and the cap survives save/load as a parameter
     assert np.array_equal(ids, ThemeModel(random_state=0).fit_transform(texts, embeddings))
     loaded = ThemeModel.load(model.save(tmp_path / "capped"))

@@ -462,8 +462,10 @@ class ThemeModel:
         No theme may hold more than this share of the fitted opinions: after topic reduction
         and outlier reduction, a larger theme is split by seeded k-means on its opinions'
         embeddings into ``ceil(share / max_theme_share)`` themes (repeated up to 3 times),
-        so the count can exceed ``max_themes`` by a few. Catch-all themes of unrelated
-        sentences otherwise reach 20-40% of the units (docs/themes.md). None = no cap.
+        then the smallest themes join their closest theme (by centroid) while that keeps
+        them under the cap, until ``max_themes`` remain (the count stays above only when no
+        such merge exists). Catch-all themes of unrelated sentences otherwise reach 20-40%
+        of the units (docs/themes.md). None = no cap.
     small_corpus : int
         Below this many usable opinions, use taxonomy matching instead of clustering.
     n_keywords : int
@@ -666,7 +668,7 @@ class ThemeModel:
                 docs, list(topics_arr), strategy="embeddings", embeddings=vectors,
                 threshold=threshold))
             changed = True
-        split = self._split_large(topics_arr, vectors)
+        split = self._merge_small(self._split_large(topics_arr, vectors), vectors, limit)
         changed = changed or not np.array_equal(split, topics_arr)
         topics_arr = split
         if changed:
@@ -719,6 +721,35 @@ class ThemeModel:
                 for part in range(1, k):
                     topics[members[parts == part]] = next_id
                     next_id += 1
+        return topics
+
+    def _merge_small(self, topics: np.ndarray, vectors: np.ndarray, limit: int) -> np.ndarray:
+        """Bring the theme count back to ``limit`` after :meth:`_split_large`.
+
+        The smallest theme joins the theme with the closest centroid among those it can join
+        without going above ``max_theme_share``; repeated until ``limit`` themes remain or no
+        merge keeps every theme under the cap (then the count stays above the limit).
+        """
+        cap = self.max_theme_share
+        topics = np.asarray(topics).copy()
+        ids = sorted(set(topics.tolist()) - {OTHER_ID})
+        if cap is None or cap <= 0 or len(ids) <= limit:
+            return topics
+        room = cap * len(topics)
+        members = {t: np.flatnonzero(topics == t) for t in ids}
+        sums = {t: vectors[m].sum(axis=0, dtype=np.float64) for t, m in members.items()}
+        while len(members) > limit:
+            smallest = min(members, key=lambda t: (len(members[t]), t))
+            size = len(members[smallest])
+            others = [t for t in members if t != smallest and len(members[t]) + size <= room]
+            if not others:
+                break
+            centroid = _normalise(sums[smallest][None, :])[0]
+            sims = _normalise(np.stack([sums[t] for t in others])) @ centroid
+            target = others[int(np.argmax(sims))]
+            topics[members[smallest]] = target
+            members[target] = np.concatenate([members[target], members.pop(smallest)])
+            sums[target] = sums[target] + sums.pop(smallest)
         return topics
 
     def _outlier_threshold(self, topic_model: Any, topics: np.ndarray, vectors: np.ndarray) -> float:
