@@ -28,6 +28,11 @@ PII_PLACEHOLDERS = (
     "<ADRESSE>",
     "<NUMERO>",
     "<NOM>",
+    "<NIR>",
+    "<SIRET>",
+    "<SIREN>",
+    "<PASSEPORT>",
+    "<IMMAT>",
 )
 
 # ----------------------------------------------------------------------- encoding
@@ -332,6 +337,27 @@ _ADDRESS = re.compile(
 _LONG_DIGITS = re.compile(r"(?<![\w<])\d(?:[ .-]?\d){8,}(?![\w>])")
 
 
+# French social-security number (NIR): sex 1/2 (3, 4, 7, 8 for special cases), year,
+# month, department (2A/2B for Corsica), commune, order number, then the 2-digit key
+# (97 - number mod 97). Written in groups "1 85 05 78 006 084 36" or in one run.
+_NIR = re.compile(
+    r"(?<![\w<])[1-478][ .]?\d{2}[ .]?\d{2}[ .]?(?:\d{2}|2[AB])[ .]?\d{3}[ .]?\d{3}"
+    r"(?:[ .]?\d{2})?(?![\w>])",
+    re.IGNORECASE,
+)
+# SIREN (9 digits, "732 829 320") and SIRET (SIREN + 5-digit NIC), Luhn-checked.
+_SIRET = re.compile(r"(?<![\w<])\d{3}[ .]?\d{3}[ .]?\d{3}(?:[ .]?\d{5})?(?![\w>])")
+# French passport: 2 digits, 2 letters, 5 digits ("12AB34567").
+_PASSPORT = re.compile(r"(?<![\w<])\d{2}[A-Z]{2}\d{5}(?![\w>])", re.IGNORECASE)
+# French licence plates: SIV "AB-123-CD" (same separator twice, no I/O/U) and the older
+# FNI "1234 AB 56" / "123-ABC-75" (department last).
+_PLATE_LETTERS = "A-HJ-NP-TV-Z"
+_PLATE = re.compile(
+    rf"(?<![\w<-])[{_PLATE_LETTERS}]{{2}}([- ]?)\d{{3}}\1[{_PLATE_LETTERS}]{{2}}(?![\w>-])"
+    rf"|(?<![\w<-])\d{{2,4}}([- ])[A-Z]{{2,3}}\2(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])(?![\w>-])"
+)
+
+
 def luhn_valid(number: str) -> bool:
     """True when the digits of ``number`` pass the Luhn checksum (payment cards)."""
     digits = [int(c) for c in number if c.isdigit()]
@@ -363,14 +389,96 @@ def mask_urls(text: str) -> str:
 
 
 def mask_ibans(text: str) -> str:
+    """IBANs whose mod-97 check digits and country structure are right (python-stdnum).
+
+    A wrong IBAN-shaped string is left to the long-number step, which still masks its
+    digits."""
+
     def replace(match: re.Match[str]) -> str:
         compact = re.sub(r"[ -]", "", match.group(0))
         # An IBAN mixes 2 letters, 2 check digits and a long, mostly numeric body.
         if len(compact) < 14 or sum(c.isdigit() for c in compact) < 10:
             return match.group(0)
+        from stdnum import iban
+
+        if not iban.is_valid(compact, check_country=False):
+            return match.group(0)
         return "<IBAN>"
 
     return _IBAN.sub(replace, text)
+
+
+def mask_nirs(text: str) -> str:
+    """French social-security numbers: ``<NIR>`` when the key checks (python-stdnum),
+    ``<NUMERO>`` for the same shape with a wrong key or without key (a typo is still
+    personal data; the phone pattern must not take its middle, leaving birth year,
+    month and key)."""
+
+    def replace(match: re.Match[str]) -> str:
+        compact = re.sub(r"[ .]", "", match.group(0)).upper()
+        if len(compact) == 15:
+            from stdnum.fr import nir
+
+            return "<NIR>" if nir.is_valid(compact) else "<NUMERO>"
+        return "<NUMERO>"
+
+    return _NIR.sub(replace, text)
+
+
+def mask_company_ids(text: str) -> str:
+    """SIRET (14 digits) and SIREN (9 digits, after a label such as *SIREN* or *RCS*) that
+    pass their Luhn check (python-stdnum).
+
+    Other 9- or 14-digit numbers are left to the later steps (phones, long numbers)."""
+
+    def replace(match: re.Match[str]) -> str:
+        compact = re.sub(r"[ .]", "", match.group(0))
+        from stdnum.fr import siren, siret
+
+        if len(compact) == 14:
+            return "<SIRET>" if siret.is_valid(compact) else match.group(0)
+        # 9 digits are also customer and contract numbers (1 in 10 pass Luhn): SIREN
+        # only after its label; the other steps mask the rest.
+        if siren.is_valid(compact) and _SIREN_LABEL.search(text, max(0, match.start() - 40),
+                                                            match.start()):
+            return "<SIREN>"
+        return match.group(0)
+
+    return _SIRET.sub(replace, text)
+
+
+def mask_passports(text: str) -> str:
+    return _PASSPORT.sub("<PASSEPORT>", text)
+
+
+# Letter pairs that are words or units in capitalised text ("DE 300 CC", "HP301XL"): not
+# plates unless written with dashes (AB-123-CD).
+_NOT_PLATE_PAIRS = frozenset(
+    "DE LE LA EN ET CE SE NE ME TE SA MA TA ES CV CC KM KG CM MM MN HT TT PM AM GB MB KW MG ML "
+    "XL XS HP".split()
+)
+_PLATE_LABEL = re.compile(r"immat|plaque|v[ée]hicule|voiture", re.IGNORECASE)
+_SIREN_LABEL = re.compile(r"siren|siret|rcs|entreprise|soci[ée]t[ée]", re.IGNORECASE)
+
+
+def mask_plates(text: str) -> str:
+    """French licence plates -> ``<IMMAT>``: SIV ``AB-123-CD`` (also ``AB 123 CD`` and
+    ``AB123CD`` unless a pair is a word or unit such as ``DE`` or ``CV``), and the older FNI
+    ``1234 AB 56`` only after a word such as *immatriculation*, *plaque* or *véhicule*
+    (dates and scores in capitals, "20 ET 21", "04 OCT 17", look the same)."""
+
+    def replace(match: re.Match[str]) -> str:
+        found = match.group(0)
+        if match.group(1) is not None:  # SIV
+            if match.group(1) != "-" and (found[:2] in _NOT_PLATE_PAIRS
+                                          or found[-2:] in _NOT_PLATE_PAIRS):
+                return found
+            return "<IMMAT>"
+        if _PLATE_LABEL.search(text, max(0, match.start() - 40), match.start()):
+            return "<IMMAT>"
+        return found
+
+    return _PLATE.sub(replace, text)
 
 
 def mask_cards(text: str) -> str:
@@ -488,8 +596,19 @@ def mask_pii(text: str) -> str:
     original = text
     if digits >= 10 and _iban_start(text, runs):  # IBAN: at least 10 digits (see mask_ibans)
         text = mask_ibans(text)
+    # NIR: 13 digits (+ 2 for the key; Corsica writes 2A/2B in it), before phones can
+    # take its middle.
+    if group >= 13 or (digits >= 11 and ("2A" in text or "2B" in text or "2a" in text
+                                         or "2b" in text)):
+        text = mask_nirs(text)
+    if group >= 9:  # SIREN (9) / SIRET (14), before cards: a SIRET passes Luhn too
+        text = mask_company_ids(text)
     if group >= 13:  # card: 13 to 19 digits joined by single spaces or dashes
         text = mask_cards(text)
+    if text is not original:
+        runs = [match.span() for match in _DIGITS.finditer(text)]
+    if _passport_or_plate(text, runs):
+        text = mask_plates(mask_passports(text))
     # Phones: 9+ digits in one group, or an international prefix and 4+ digits.
     if group >= 9 or (group >= 4 and ("+" in text or "00" in text)):
         text = mask_phones(text)
@@ -519,6 +638,20 @@ def _largest_digit_group(text: str, runs: list[tuple[int, int]]) -> int:
         best = max(best, current)
         previous_end = end
     return best
+
+
+def _passport_or_plate(text: str, runs: list[tuple[int, int]]) -> bool:
+    """Whether a digit run sits where a passport (5 digits after 2 letters) or a plate
+    (3 digits between letters; 2-4 digits before letters) can: the regexes run only then."""
+    for start, end in runs:
+        size = end - start
+        if size == 5 and start >= 2 and text[start - 1].isalpha():
+            return True
+        if 2 <= size <= 4 and end + 1 < len(text) and text[end] in " -" and text[end + 1].isupper():
+            return True
+        if size == 3 and end < len(text) and (text[end].isupper() or text[end] in " -"):
+            return True
+    return False
 
 
 def _iban_start(text: str, runs: list[tuple[int, int]]) -> bool:

@@ -266,7 +266,8 @@ def test_fast_default_path_on_hand_written_cases(text: str) -> None:
 def _mask_pii_unguarded(text: str) -> str:
     # mask_pii skips maskers whose pattern cannot match (digit-run guards); the result
     # must equal running every masker in the documented order.
-    for step in (C.mask_emails, C.mask_urls, C.mask_names, C.mask_ibans, C.mask_cards, C.mask_phones,
+    for step in (C.mask_emails, C.mask_urls, C.mask_names, C.mask_ibans, C.mask_nirs,
+                 C.mask_company_ids, C.mask_cards, C.mask_passports, C.mask_plates, C.mask_phones,
                  C.mask_order_numbers, C.mask_addresses, C.mask_long_numbers):
         text = step(text)
     return text
@@ -274,7 +275,8 @@ def _mask_pii_unguarded(text: str) -> str:
 
 _DIGIT_HEAVY = st.lists(st.sampled_from(list("0123456789 .-/+()#:²\n") + [
     "FR", "00", "33", "06", "rue ", "bis ", "Paris", "commande n° ", "tel ", "réf ", "a@b.fr",
-    "carte ", "4111", "<", ">", "é"]), max_size=40).map("".join)
+    "carte ", "4111", "<", ">", "é", "AB", "2A", "SIREN ", "immat ", "CK", "-"]),
+    max_size=40).map("".join)
 
 
 @settings(max_examples=500, deadline=None)
@@ -286,6 +288,8 @@ def test_mask_pii_guards_equal_the_unguarded_composition(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "+32 (0)4 1 2 3", "0032 (0)4 12 34 56", "+33 (0)6 12 34 56 78", "réf ²³45A", "12 bis rue de la Paix",
     "FR7630006000011234567890189", "4111-1111-1111-1111", "06/12/34/56/78",
+    "1 85 05 78 006 084 91", "185052A00608435", "SIREN 732 829 320", "73282932000074",
+    "05CK89324", "AB-123-CD", "AB123CD", "immat 3823 VT 73", "FR76 3000 AB-123-CD",
 ])
 def test_mask_pii_guards_on_edge_cases(text: str) -> None:
     assert C.mask_pii(text) == _mask_pii_unguarded(text)
