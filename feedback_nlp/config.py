@@ -15,7 +15,12 @@ works. Example file::
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
+import os
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +44,25 @@ class ThemeConfig:
     max_theme_share: float | None = 0.15  # larger themes are split (k-means); None = no cap
     model: str | None = None  # folder of a saved theme model: apply it instead of fitting
 
+    def __post_init__(self) -> None:
+        _validate_types(self, "[themes] ")
+        if not self.embedding.strip():
+            _range_error("[themes] ", "embedding", self.embedding, "a non-empty name or folder",
+                         '"default"')
+        if self.min_theme_size is not None and self.min_theme_size < 2:
+            _range_error("[themes] ", "min_theme_size", self.min_theme_size,
+                         "at least 2 (or unset: scaled to the corpus)", 15)
+        if not 2 <= self.max_themes <= 500:
+            _range_error("[themes] ", "max_themes", self.max_themes, "between 2 and 500", 30)
+        if self.fit_sample < 100:
+            _range_error("[themes] ", "fit_sample", self.fit_sample, "at least 100", 10_000)
+        if not 0 <= self.max_unassigned < 1:
+            _range_error("[themes] ", "max_unassigned", self.max_unassigned,
+                         "at least 0 and below 1", 0.15)
+        if self.max_theme_share is not None and not 0 < self.max_theme_share <= 1:
+            _range_error("[themes] ", "max_theme_share", self.max_theme_share,
+                         "above 0 and at most 1 (or unset: no cap)", 0.15)
+
 
 @dataclass(frozen=True)
 class DriverConfig:
@@ -52,6 +76,7 @@ class DriverConfig:
     period: str | None = None  # trends granularity: "week", "month", "quarter"; None = from span
 
     def __post_init__(self) -> None:
+        _validate_types(self, "[drivers] ")
         if self.min_support < 1:
             raise ConfigError("[drivers] min_support must be at least 1.", fix="use e.g. 30.")
         if self.n_bootstrap < 50:
@@ -112,6 +137,12 @@ class AnalysisConfig:
     drivers: DriverConfig = field(default_factory=DriverConfig)
 
     def __post_init__(self) -> None:
+        for key, section in (("themes", ThemeConfig), ("drivers", DriverConfig)):
+            value = getattr(self, key)
+            if isinstance(value, dict):  # AnalysisConfig(themes={"enabled": False})
+                _check_keys(value, section, f"[{key}]")
+                object.__setattr__(self, key, section(**value))
+        _validate_types(self, "")
         if self.score_scale not in ("nps", "stars"):
             raise ConfigError(
                 f"score_scale={self.score_scale!r} is not supported.",
@@ -121,6 +152,10 @@ class AnalysisConfig:
             raise ConfigError(f"lang={self.lang!r} is not supported.", fix='use "fr" or "en".')
         if self.max_text_chars < 20:
             raise ConfigError("max_text_chars must be at least 20.", fix="raise max_text_chars.")
+        if not 0 <= self.seed < 2**32:
+            _range_error("", "seed", self.seed, "between 0 and 2**32 - 1", 42)
+        if self.batch_size < 1:
+            _range_error("", "batch_size", self.batch_size, "at least 1", 4096)
         if self.n_jobs < 1:
             raise ConfigError(f"n_jobs={self.n_jobs} must be at least 1.", fix="use 1 or the number of cores.")
         if self.worker_timeout is not None and self.worker_timeout <= 0:
@@ -176,3 +211,109 @@ def _check_keys(values: dict[str, Any], klass: type, where: str) -> None:
             f"Unknown configuration key(s) {', '.join(unknown)} at {where}.",
             fix=f"allowed keys: {', '.join(sorted(allowed))}.",
         )
+
+
+# ----------------------------------------------------------------------- strict types
+
+_PATH_KEYS = frozenset({"embedding", "taxonomy", "model", "sentiment_model"})
+
+
+def _type_name(hint: Any) -> str:
+    if hint is bool:
+        return "true or false"
+    if hint is int:
+        return "an integer"
+    if hint is float:
+        return "a number"
+    if hint is str:
+        return "a string"
+    if typing.get_origin(hint) is Literal:
+        return "one of " + ", ".join(repr(v) for v in typing.get_args(hint))
+    if isinstance(hint, type):
+        return f"a [{hint.__name__}] section"
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if len(args) == 1:
+        return _type_name(args[0]) + " (or unset)"
+    return " or ".join(_type_name(a) for a in args)
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    """Strict check: a bool is not an int, a string is not a number, "no" is not False."""
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_matches(value, arg) for arg in typing.get_args(hint))
+    if origin is Literal:
+        return isinstance(value, str) and value in typing.get_args(hint)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if hint is float:
+        return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+                and math.isfinite(float(value)))
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def _toml_example(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+def _validate_types(obj: Any, where: str) -> None:
+    """Check every field of a config dataclass against its annotation; normalise
+    path-like values to ``str`` and integral values to ``int`` (numpy scalars)."""
+    hints = typing.get_type_hints(type(obj))
+    for item in dataclasses.fields(obj):
+        key, hint = item.name, hints[item.name]
+        value = getattr(obj, key)
+        if key in _PATH_KEYS and isinstance(value, os.PathLike):
+            value = os.fspath(value)
+            object.__setattr__(obj, key, value)
+        if not _matches(value, hint):
+            default = item.default if item.default is not dataclasses.MISSING else None
+            if isinstance(value, str):  # suggest the user's own value, unquoted, when it parses
+                default = _parse_like(value, hint, default)
+            shown = repr(value) if not isinstance(value, str) else f"the string {value!r}"
+            fix = f"write {key} = {_toml_example(default)}" if default is not None else \
+                f"give {key} as {_type_name(hint)}"
+            if isinstance(value, str) and hint in (int, float, bool, int | None, float | None):
+                fix += " (no quotes)"
+            section = f" in the {where.strip()} section" if where else " at the top level"
+            raise ConfigError(
+                f"{where}{key} must be {_type_name(hint)}, got {shown}"
+                f" ({type(value).__name__}).",
+                fix=fix + section + ".",
+            )
+        if hint in (int, int | None) and value is not None and not isinstance(value, int):
+            object.__setattr__(obj, key, int(value))
+        if hint in (float, float | None) and value is not None and not isinstance(value, float):
+            object.__setattr__(obj, key, float(value))
+
+
+def _range_error(where: str, key: str, value: Any, expected: str, example: Any) -> typing.NoReturn:
+    raise ConfigError(f"{where}{key}={value!r} must be {expected}.",
+                      fix=f"use e.g. {key} = {_toml_example(example)}.")
+
+
+def _parse_like(text: str, hint: Any, default: Any) -> Any:
+    word = text.strip().lower()
+    if hint is bool:
+        if word in ("true", "yes", "oui", "vrai", "1", "on"):
+            return True
+        if word in ("false", "no", "non", "faux", "0", "off"):
+            return False
+        return default
+    for kind in (int, float):
+        if hint in (kind, kind | None):
+            try:
+                return kind(word)
+            except ValueError:
+                return default
+    return default
