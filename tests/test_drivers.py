@@ -405,3 +405,36 @@ def test_no_valid_score_gives_no_impact_and_no_quadrant() -> None:
     assert table["nps_impact"].isna().all() and table["quadrant"].isna().all()
     assert table["low_support"].all() and (table["mentions"] > 0).all()
     assert (table["priority_score"] == 0).all()
+
+
+def test_annotate_returns_a_new_result_and_leaves_its_input_untouched() -> None:
+    documents, segments = _dated()
+    config = AnalysisConfig(drivers=DriverConfig(min_support=1, ci_method="delta"))
+    original = FeedbackAnalysis(documents=documents, segments=segments, themes=_themes(),
+                                tables={"kept": pd.DataFrame({"a": [1]})})
+    snapshot = (documents.copy(), segments.copy(), dict(original.tables))
+    result = drivers.annotate(original, config)
+    assert result is not original and result.tables is not original.tables
+    assert original.priorities.empty and original.theme_by_nps.empty and original.trends.empty
+    assert set(original.tables) == {"kept"}
+    pd.testing.assert_frame_equal(original.documents, snapshot[0])
+    pd.testing.assert_frame_equal(original.segments, snapshot[1])
+    assert not result.priorities.empty and not result.trends.empty
+    assert {"kept", "cuts", "emerging"} <= set(result.tables)
+    assert result.documents is original.documents  # shared, not copied: nothing wrote to it
+
+
+def test_codes_are_turned_into_text_by_the_report_catalogue() -> None:
+    table = _table()
+    assert set(table["quadrant"].dropna()) <= set(drivers.QUADRANTS)
+    english = drivers.priorities(_documents(), _segments(), _themes(), min_support=5,
+                                 ci_method="delta", lang="en").set_index("label")
+    assert english.loc["SAV", "note"] == "watch — too few verbatims"
+    assert english.loc["SAV", "quadrant_label"] == english.loc["SAV", "quadrant"]
+    documents, segments = _dated()
+    analysis = FeedbackAnalysis(documents=documents, segments=segments, themes=_themes())
+    config = AnalysisConfig(drivers=DriverConfig(min_support=1, ci_method="delta"))
+    comparison = drivers.compare_periods(analysis, "2024-01-01:2024-01-31",
+                                         "2024-02-01:2024-02-29", config)
+    assert "NPS change" in comparison.summary(lang="en")
+    assert "Évolution du NPS" in comparison.summary()

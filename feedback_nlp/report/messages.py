@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pandas as pd
+
 MESSAGES: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Analyse des verbatims clients",
@@ -205,3 +209,95 @@ def messages(lang: str) -> dict[str, str]:
 
         raise ConfigError(f"Report language {lang!r} is not available.", fix="use 'fr' or 'en'.")
     return MESSAGES[lang]
+
+
+# --------------------------------------------------------------------------- drivers
+# The drivers return codes (quadrant, note, period); these catalogues turn them into text.
+
+QUADRANT_LABELS = {
+    "fr": {"fix first": "à corriger en priorité", "watch": "à surveiller",
+           "keep": "à maintenir", "strengths": "points forts"},
+    "en": {"fix first": "fix first", "watch": "watch", "keep": "keep", "strengths": "strengths"},
+}
+
+DRIVER_NOTES = {
+    "fr": {"low_support": "à surveiller — trop peu de verbatims",
+           "not_significant": "impact non significatif (l'intervalle contient 0)", "": ""},
+    "en": {"low_support": "watch — too few verbatims",
+           "not_significant": "impact not significant (the interval contains 0)", "": ""},
+}
+
+COMPARISON_TEXT = {
+    "fr": {
+        "significant": "significatif", "not_significant": "non significatif",
+        "p_small": "p < 0,001", "p": "p = {p}", "decimal": ",",
+        "change": "Évolution du NPS : {nps} pts [IC {low} ; {high}] ({p_text}, {significance})",
+        "before": "Avant", "after": "Après", "proxy": " (proxy étoiles)",
+        "period": "{name} ({start} → {end}) : NPS{proxy} {nps} [{low} ; {high}] sur {n} réponses",
+        "themes": "Thèmes (part des verbatims, avant → après ; impact NPS) :",
+        "theme": "  {label} : {before} % → {after} % ({change} pts{star}) ; impact "
+                 "{impact_before} → {impact_after}",
+        "star": "  * : changement de part significatif (p < 0,05)",
+    },
+    "en": {
+        "significant": "significant", "not_significant": "not significant",
+        "p_small": "p < 0.001", "p": "p = {p}", "decimal": ".",
+        "change": "NPS change: {nps} pts [CI {low} ; {high}] ({p_text}, {significance})",
+        "before": "Before", "after": "After", "proxy": " (star proxy)",
+        "period": "{name} ({start} → {end}): NPS{proxy} {nps} [{low} ; {high}] on {n} answers",
+        "themes": "Themes (share of verbatims, before → after; NPS impact):",
+        "theme": "  {label}: {before} % → {after} % ({change} pts{star}); impact "
+                 "{impact_before} → {impact_after}",
+        "star": "  * : significant change of share (p < 0.05)",
+    },
+}
+
+
+def quadrant_label(quadrant: str, lang: str = "fr") -> str:
+    """French (or English) label of a quadrant code of the priority matrix.
+
+    >>> quadrant_label("fix first")
+    'à corriger en priorité'
+    """
+    return QUADRANT_LABELS.get(lang, QUADRANT_LABELS["fr"]).get(quadrant, quadrant)
+
+
+def driver_note(code: str, lang: str = "fr") -> str:
+    """Text of a priority note code (``low_support``, ``not_significant`` or ``""``)."""
+    return DRIVER_NOTES.get(lang, DRIVER_NOTES["fr"]).get(code, code)
+
+
+def _signed(value: float) -> str:
+    return "—" if pd.isna(value) else f"{value:+.1f}"
+
+
+def comparison_summary(comparison: Any, top: int = 10, lang: str = "fr") -> str:
+    """Terminal lines of a :class:`~feedback_nlp.drivers.PeriodComparison`."""
+    t = COMPARISON_TEXT.get(lang, COMPARISON_TEXT["fr"])
+    lines = []
+    for _, row in comparison.overall.iterrows():
+        if row["period"] == "change":
+            significance = t["significant"] if row["p_value"] < 0.05 else t["not_significant"]
+            p_text = t["p_small"] if row["p_value"] < 0.001 else \
+                t["p"].format(p=f"{row['p_value']:.3f}".replace(".", t["decimal"]))
+            lines.append(t["change"].format(nps=f"{row['nps']:+.1f}", low=f"{row['ci_low']:+.1f}",
+                                            high=f"{row['ci_high']:+.1f}", p_text=p_text,
+                                            significance=significance))
+        else:
+            start, end = comparison.before if row["period"] == "before" else comparison.after
+            lines.append(t["period"].format(
+                name=t[str(row["period"])], start=f"{start:%Y-%m-%d}", end=f"{end:%Y-%m-%d}",
+                proxy=t["proxy"] if row["is_proxy"] else "", nps=f"{row['nps']:+.1f}",
+                low=f"{row['ci_low']:+.1f}", high=f"{row['ci_high']:+.1f}", n=int(row["n"])))
+    themes = comparison.themes
+    if not themes.empty:
+        lines.append(t["themes"])
+        shown = themes.reindex(themes["share_change"].abs().sort_values(ascending=False).index).head(top)
+        for _, row in shown.iterrows():
+            lines.append(t["theme"].format(
+                label=row["label"], before=f"{row['share_before']:.1f}",
+                after=f"{row['share_after']:.1f}", change=_signed(row["share_change"]),
+                star=" *" if row["share_p_value"] < 0.05 else "",
+                impact_before=_signed(row["impact_before"]), impact_after=_signed(row["impact_after"])))
+        lines.append(t["star"])
+    return "\n".join(lines)
