@@ -1,0 +1,222 @@
+"""Adapt sentiment to a run's own domain with the run's own scores (cross-fitted).
+
+A real export nearly always has a score per review (NPS 0-10, stars): in-domain
+supervision for free. :func:`adapt_units` fits a light in-domain model on score-derived
+*review* labels and blends it with the shipped model's *unit* probabilities:
+
+- review labels from the score (:func:`score_labels`): stars 1-2 / 3 / 4-5 and 0-10
+  scores 0-6 / 7-8 / 9-10 give negative / neutral / positive;
+- features: a review is represented by the (l2-normalised) sum of its units' feature
+  vectors, so the in-domain model is trained on the same representation it predicts on
+  (one unit); by default the features are hashed word 1-2-grams of the negation-marked
+  unit text (:func:`unit_features`);
+- in-domain model: multinomial logistic regression, classes balanced, on at most
+  ``max_fit_reviews`` scored reviews (seeded, stratified sample);
+- **cross-fitted**: reviews are split into ``folds`` seeded folds;
+  the units of a review in fold *f* are predicted by the model fitted without fold *f*,
+  so no unit's call ever comes from a model that saw its own review's score. Unscored
+  reviews get a fold too (seeded) and are predicted the same way;
+- blend: ``log p = (1 - w) log p_shipped + w log p_domain`` (renormalised); a class with
+  too few scored reviews to be learnt keeps the shipped model's log-probability.
+
+A unit inherits nothing from its review's score directly: its call comes from its own
+text, through a model that never saw that score. Deterministic for a given ``seed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+from feedback_nlp.sentiment.linear import LABELS, mark_negation
+
+#: Fewest scored, usable reviews for adapting (below: the shipped model alone).
+MIN_REVIEWS = 300
+#: Fewest scored reviews per class for that class to be learnt (at least two classes).
+MIN_PER_CLASS = 30
+#: Weight of the in-domain model in the log-linear blend.
+DEFAULT_WEIGHT = 0.5
+DEFAULT_FOLDS = 5
+#: At most this many scored reviews fit the in-domain models (cost on big exports).
+MAX_FIT_REVIEWS = 10_000
+HASH_FEATURES = 2**20
+C = 1.0
+MAX_ITER = 100
+TOL = 1e-3
+
+
+def score_labels(scores: Sequence[float] | np.ndarray, scale: str = "nps") -> np.ndarray:
+    """Review labels from scores: ``"stars"`` 1-2 / 3 / 4-5, ``"nps"`` (0-10) 0-6 / 7-8 /
+    9-10 -> ``negative`` / ``neutral`` / ``positive``; missing scores give ``None``.
+
+    >>> score_labels([1, 3, 5, float("nan")], "stars").tolist()
+    ['negative', 'neutral', 'positive', None]
+    >>> score_labels([6, 8, 9.5], "nps").tolist()
+    ['negative', 'neutral', 'positive']
+    """
+    values = np.asarray(scores, dtype=float)
+    low, high = (2.0, 4.0) if scale == "stars" else (6.0, 9.0)
+    labels = np.select([values <= low, values < high, values >= high],
+                       ["negative", "neutral", "positive"], "").astype(object)
+    labels[np.isnan(values)] = None
+    return labels
+
+
+def unit_features(texts: Sequence[str]) -> sp.csr_matrix:
+    """Hashed word 1-2-grams of the negation-marked texts, sublinear tf, l2-normalised."""
+    hasher = HashingVectorizer(preprocessor=mark_negation, lowercase=False,
+                               token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2),
+                               n_features=HASH_FEATURES, alternate_sign=False, norm=None,
+                               dtype=np.float32)
+    counts = hasher.transform(list(texts)).tocsr()
+    counts.data = 1.0 + np.log(counts.data)
+    return normalize(counts)
+
+
+@dataclass
+class Adaptation:
+    """What :func:`adapt_units` did: ``proba`` (units x 3, columns :data:`LABELS`) and
+    why it adapted or not (``adapted``, ``n_scored``, ``reason``, ``info``)."""
+
+    proba: np.ndarray
+    adapted: bool
+    n_scored: int
+    reason: str
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def message(self) -> str:
+        """One line for the summary / report."""
+        if self.adapted:
+            return f"sentiment adapted on {self.n_scored:,} scored reviews"
+        return f"sentiment not adapted: {self.reason}"
+
+
+def _folds(n_reviews: int, folds: int, seed: int) -> np.ndarray:
+    """Seeded fold of each review. It depends on the review's position only, never on
+    its score, so changing one review's score changes no other review's fold."""
+    rng = np.random.default_rng(seed)
+    fold = np.empty(n_reviews, dtype=np.int64)
+    fold[rng.permutation(n_reviews)] = np.arange(n_reviews) % folds
+    return fold
+
+
+def _fit_sample(labels: np.ndarray, scored: np.ndarray, cap: int, seed: int) -> np.ndarray:
+    """Scored reviews used for fitting: all, or a seeded label-stratified sample of cap."""
+    index = np.flatnonzero(scored)
+    if len(index) <= cap:
+        return scored.copy()
+    rng = np.random.default_rng(seed + 1)
+    keep = np.zeros(len(labels), dtype=bool)
+    for label in LABELS:
+        cell = index[labels[index] == label]
+        share = int(round(cap * len(cell) / len(index)))
+        keep[rng.permutation(cell)[:share]] = True
+    return keep
+
+
+def adapt_units(unit_review: Sequence[int] | np.ndarray, base_proba: np.ndarray,
+                review_labels: Sequence[Any] | np.ndarray, *,
+                unit_texts: Sequence[str] | None = None,
+                features: sp.spmatrix | None = None,
+                unit_weights: Sequence[float] | np.ndarray | None = None,
+                weight: float = DEFAULT_WEIGHT, folds: int = DEFAULT_FOLDS, seed: int = 0,
+                min_reviews: int = MIN_REVIEWS, min_per_class: int = MIN_PER_CLASS,
+                max_fit_reviews: int = MAX_FIT_REVIEWS) -> Adaptation:
+    """Blend the shipped model's unit probabilities with a cross-fitted in-domain model.
+
+    Parameters
+    ----------
+    unit_review
+        For each unit, the position (0..n_reviews-1) of its review.
+    base_proba
+        Shipped-model probabilities of the units, shape ``(n_units, 3)``, columns
+        :data:`LABELS`.
+    review_labels
+        Per review: ``negative`` / ``neutral`` / ``positive`` from its score
+        (:func:`score_labels`), ``None`` when the review has no usable score.
+    unit_texts, features
+        The units' texts (features built with :func:`unit_features`) or a ready feature
+        matrix, one row per unit.
+    unit_weights
+        Weight of each unit in its review's vector (default 1).
+
+    Returns
+    -------
+    Adaptation
+        ``proba`` is ``base_proba`` unchanged when the run does not meet the threshold.
+    """
+    base = np.asarray(base_proba, dtype=np.float64)
+    unit_review = np.asarray(unit_review, dtype=np.int64)
+    labels = np.asarray(review_labels, dtype=object)
+    scored_reviews = np.isin(labels, LABELS)
+    labels = labels.copy()
+    labels[~scored_reviews] = None
+    # A review counts only if it has at least one unit.
+    has_unit = np.zeros(len(labels), dtype=bool)
+    has_unit[unit_review] = True
+    scored_reviews &= has_unit
+    n_scored = int(scored_reviews.sum())
+    counts = {c: int((labels[scored_reviews] == c).sum()) for c in LABELS}
+    info: dict[str, Any] = {"scored_reviews_by_label": counts, "weight": weight,
+                            "folds": folds, "seed": seed, "min_reviews": min_reviews}
+    learnt = [c for c in LABELS if counts[c] >= min_per_class]
+    if n_scored < min_reviews:
+        return Adaptation(base, False, n_scored,
+                          f"{n_scored:,} scored reviews with text (at least {min_reviews} needed)",
+                          info)
+    if len(learnt) < 2:
+        return Adaptation(base, False, n_scored,
+                          f"scores too uniform (fewer than {min_per_class} reviews in all "
+                          "classes but one)", info)
+    if features is None:
+        if unit_texts is None:
+            raise ValueError("adapt_units needs unit_texts or features")
+        features = unit_features(unit_texts)
+    features = sp.csr_matrix(features)
+    # keep only the columns some unit uses: the solver's cost grows with the column count
+    used = np.unique(features.indices)
+    features = features[:, used]
+    weights = np.ones(len(unit_review)) if unit_weights is None else np.asarray(unit_weights, float)
+    # review vectors = normalised weighted sum of their units' vectors
+    pool = sp.csr_matrix((weights, (unit_review, np.arange(len(unit_review)))),
+                         shape=(len(labels), len(unit_review)))
+    reviews = normalize(pool @ features)
+    # and only those at least two reviews use (a column seen once cannot generalise)
+    frequent = np.flatnonzero(np.bincount(reviews.indices, minlength=reviews.shape[1]) >= 2)
+    features, reviews = features[:, frequent], reviews[:, frequent]
+    fold = _folds(len(labels), folds, seed)
+    fit_mask = _fit_sample(labels, scored_reviews, max_fit_reviews, seed)
+    fit_mask &= np.isin(labels, learnt)
+    domain_log = np.log(np.clip(base, 1e-12, 1.0))  # classes not learnt keep the shipped value
+    columns = [LABELS.index(c) for c in learnt]
+    unit_fold = fold[unit_review]
+    for f in range(folds):
+        train = fit_mask & (fold != f)
+        targets = unit_fold == f
+        if not targets.any():
+            continue
+        model = LogisticRegression(C=C, class_weight="balanced", max_iter=MAX_ITER, tol=TOL,
+                                   random_state=seed)
+        model.fit(reviews[train], labels[train].astype(str))
+        order = [list(model.classes_).index(c) for c in learnt]
+        # log-probabilities over the learnt classes, rescaled to the shipped model's mass
+        # on those classes so that a class not learnt is left as it was
+        log_domain = model.predict_log_proba(features[targets])[:, order]
+        mass = np.log(np.clip(base[targets][:, columns].sum(axis=1, keepdims=True), 1e-12, 1.0))
+        part = domain_log[targets]
+        part[:, columns] = log_domain + mass
+        domain_log[targets] = part
+    blended = (1.0 - weight) * np.log(np.clip(base, 1e-12, 1.0)) + weight * domain_log
+    blended -= blended.max(axis=1, keepdims=True)
+    proba = np.exp(blended)
+    proba /= proba.sum(axis=1, keepdims=True)
+    info["classes_learnt"] = learnt
+    info["fit_reviews"] = int(fit_mask.sum())
+    return Adaptation(proba, True, n_scored, "", info)

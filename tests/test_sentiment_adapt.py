@@ -1,0 +1,106 @@
+"""Adaptation of sentiment to a run's own scores (feedback_nlp.sentiment.adapt)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from feedback_nlp.sentiment.adapt import adapt_units, score_labels, unit_features
+
+# A small in-domain vocabulary the shipped model would not know: "clim" complaints are
+# negative in this "domain", "vue" praise is positive.
+NEG = ["la clim {} en panne", "clim bruyante {}", "clim {} hors service", "la clim {} fuit"]
+POS = ["vue {} superbe", "la vue {} magnifique", "vue {} splendide", "jolie vue {}"]
+
+
+def _toy(n_reviews: int = 400, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    texts, unit_review, labels = [], [], []
+    for review in range(n_reviews):
+        label = "negative" if review % 2 else "positive"
+        pool = NEG if label == "negative" else POS
+        for _ in range(2):
+            texts.append(rng.choice(pool).format(f"w{rng.integers(50)}"))
+            unit_review.append(review)
+        labels.append(label)
+    base = np.tile([0.3, 0.4, 0.3], (len(texts), 1))  # an uninformed shipped model
+    return texts, np.array(unit_review), np.array(labels, dtype=object), base
+
+
+def test_score_labels_scales() -> None:
+    assert score_labels([1, 2, 3, 4, 5], "stars").tolist() == [
+        "negative", "negative", "neutral", "positive", "positive"]
+    assert score_labels([0, 6, 7, 8, 9, 10], "nps").tolist() == [
+        "negative", "negative", "neutral", "neutral", "positive", "positive"]
+    assert score_labels([np.nan], "nps").tolist() == [None]
+
+
+def test_adaptation_learns_the_domain_and_is_deterministic() -> None:
+    texts, unit_review, labels, base = _toy()
+    first = adapt_units(unit_review, base, labels, unit_texts=texts, seed=3, min_reviews=100)
+    again = adapt_units(unit_review, base, labels, unit_texts=texts, seed=3, min_reviews=100)
+    assert first.adapted and first.n_scored == 400
+    np.testing.assert_array_equal(first.proba, again.proba)
+    predicted = np.where(first.proba[:, 0] > first.proba[:, 2], "negative", "positive")
+    truth = labels[unit_review]
+    assert (predicted == truth).mean() > 0.95
+    np.testing.assert_allclose(first.proba.sum(axis=1), 1.0)
+    assert "400" in first.message()
+
+
+def test_cross_fitting_never_uses_a_reviews_own_score() -> None:
+    """A unit whose text occurs in no other review: flipping its review's score must not
+    change its call (the model that predicts it never saw that score)."""
+    texts, unit_review, labels, base = _toy()
+    texts = list(texts)
+    texts[0] = "zorglub unique"  # review 0, first unit: words seen nowhere else
+    flipped = labels.copy()
+    flipped[0] = "negative" if labels[0] == "positive" else "positive"
+    one = adapt_units(unit_review, base, labels, unit_texts=texts, seed=1, min_reviews=100)
+    two = adapt_units(unit_review, base, flipped, unit_texts=texts, seed=1, min_reviews=100)
+    np.testing.assert_allclose(one.proba[0], two.proba[0], atol=1e-9)
+
+
+def test_units_of_unscored_reviews_are_predicted_too() -> None:
+    texts, unit_review, labels, base = _toy()
+    labels = labels.copy()
+    labels[:50] = None
+    result = adapt_units(unit_review, base, labels, unit_texts=texts, min_reviews=100)
+    assert result.adapted and result.n_scored == 350
+    units = np.isin(unit_review, np.arange(50))
+    predicted = np.where(result.proba[units, 0] > result.proba[units, 2], "negative", "positive")
+    truth = np.where(unit_review[units] % 2, "negative", "positive")
+    assert (predicted == truth).mean() > 0.95
+
+
+@pytest.mark.parametrize("case", ["few", "uniform"])
+def test_no_adaptation_below_the_threshold(case: str) -> None:
+    texts, unit_review, labels, base = _toy()
+    if case == "few":
+        labels = labels.copy()
+        labels[20:] = None
+        reason = "20 scored reviews"
+    else:
+        labels = np.full(len(labels), "positive", dtype=object)
+        reason = "too uniform"
+    result = adapt_units(unit_review, base, labels, unit_texts=texts, min_reviews=100)
+    assert not result.adapted
+    assert reason in result.reason and "not adapted" in result.message()
+    np.testing.assert_array_equal(result.proba, base)
+
+
+def test_weight_zero_keeps_the_shipped_model() -> None:
+    texts, unit_review, labels, _ = _toy()
+    rng = np.random.default_rng(0)
+    base = rng.dirichlet([1, 1, 1], size=len(texts))
+    result = adapt_units(unit_review, base, labels, unit_texts=texts, weight=0.0, min_reviews=100)
+    np.testing.assert_allclose(result.proba, base, atol=1e-9)
+
+
+def test_unit_features_mark_negation() -> None:
+    plain = unit_features(["service rapide"])
+    negated = unit_features(["service pas rapide"])
+    assert plain.shape == negated.shape
+    # "rapide" under negation becomes neg_rapide: no shared non-zero column but "service"
+    shared = set(plain.indices) & set(negated.indices)
+    assert len(shared) == 1
