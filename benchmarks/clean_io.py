@@ -35,7 +35,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = Path(os.environ.get("FEEDBACK_NLP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 STAR_FILES = ("fr_reviews_insurance.csv.gz", "fr_reviews_trustpilot_auto.csv.gz",
               "fr_reviews_trustpilot_multi.csv.gz", "fr_reviews_trustpilot_showroomprive.csv.gz")
 TARGET_CLEAN_PER_S = 20_000

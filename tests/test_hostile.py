@@ -152,6 +152,21 @@ def test_not_french(hostile: Path) -> None:
     assert docs["status"].tolist() == ["not_french", "not_french", "ok"]
 
 
+def test_other_languages_are_flagged_and_kept_out_of_sentiment(hostile: Path) -> None:
+    result = analyze(hostile / "other_languages.csv", **COLUMNS, sentiment=True,
+                     themes={"enabled": False})
+    docs = result.documents
+    assert docs["status"].tolist() == ["not_french"] * 6 + ["ok"] * 4
+    details = docs["status_detail"].tolist()
+    for idx, code in enumerate(["pt", "pt", "ar", "zh", "es", "de"]):
+        assert f"'{code}'" in details[idx], details[idx]
+    sentiment = [c for c in docs.columns if c.startswith("sentiment")]
+    assert sentiment, docs.columns
+    assert docs.loc[:5, sentiment[0]].isna().all()  # not analysed, not "positive"
+    assert docs.loc[6:, sentiment[0]].notna().all()
+    assert len(docs) == 10  # kept, flagged
+
+
 def test_bad_scores(hostile: Path) -> None:
     docs = _docs(hostile, "bad_scores.csv")
     assert docs["score_status"].tolist() == [

@@ -49,6 +49,20 @@ def build(out: Path) -> list[Path]:
         "not_french.csv": _csv(["1;Very good service and fast delivery, thank you;9;2024-01-05\n",
                                 "2;El hotel está muy bien y el personal es muy amable;8;2024-01-06\n"]
                                + GOOD[2:]),
+        # Issue 18: Portuguese came out "unknown" (then analysed as French), Arabic and
+        # Chinese "ok" with a positive sentiment, Spanish rich in la/de/que/en as French.
+        "other_languages.csv": _csv([
+            "1;Ótimo atendimento, entrega rápida, recomendo;9;2024-01-05\n",
+            "2;Produto chegou antes do prazo, muito bom;9;2024-01-05\n",
+            "3;الخدمة سيئة جدا;1;2024-01-05\n",
+            "4;服务很差，退款很慢;1;2024-01-05\n",
+            "5;Me gusta la casa de mi madre que vive en Madrid;8;2024-01-05\n",
+            "6;Sehr schnelle Lieferung, gerne wieder;10;2024-01-05\n",
+            "7;Top;10;2024-01-05\n",
+            "8;Nickel chrome impeccable;10;2024-01-05\n",
+            "9;Service client top, delivery rapide, je recommande;9;2024-01-05\n",
+            "10;La livraison est arrivée en retard et le colis était abîmé;2;2024-01-05\n",
+        ]),
         "bad_scores.csv": _csv([
             "1;Très bien;9/10;2024-01-05\n",
             "2;Correct;9,5;2024-01-05\n",
