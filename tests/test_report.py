@@ -185,3 +185,43 @@ def test_report_header_names_the_source_plainly() -> None:
     assert _source_label("sheet 'R' of e.xlsx", "en") == "e.xlsx, sheet 'R'"
     assert _source_label("the DataFrame", "fr") == "un DataFrame pandas"
     assert _source_label("Dask DataFrame", "en") == "Dask DataFrame"
+
+
+def test_excel_splits_tables_past_the_sheet_row_limit(hostile_result: FeedbackAnalysis,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: past 1,048,576 rows xlsxwriter dropped rows silently (return code ignored).
+    The limit is lowered here so that the 60-row table needs three sheets."""
+    import openpyxl
+
+    from feedback_nlp.errors import FeedbackWarning
+    from feedback_nlp.report import excel
+
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 26)  # 25 data rows + header per sheet
+    docs = hostile_result.documents
+    assert len(docs) == 60
+    with pytest.warns(FeedbackWarning, match="Verbatims"):
+        path = to_excel(hostile_result, tmp_path / "analyse.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[-3:] == ["Verbatims", "Verbatims (2)", "Verbatims (3)"]
+    ids = [row[0] for name in book.sheetnames[-3:]
+           for row in book[name].iter_rows(min_row=2, values_only=True)]
+    assert ids == docs["row_id"].tolist()  # every row, once, in order
+    overview = " ".join(str(c.value) for c in book["Synthèse"]["A"] if c.value)
+    assert "60 lignes" in overview and "3 feuilles" in overview
+    assert any("Verbatims" in note for note in hostile_result.info["excel_notes"])
+
+
+def test_excel_refused_cell_is_an_error_not_a_silent_drop(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from feedback_nlp.errors import OutputError
+    from feedback_nlp.report.excel import _checked
+
+    book = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
+    sheet = book.add_worksheet("S")
+    code = sheet.write_number(2_000_000, 0, 1)
+    assert code == -1
+    with pytest.raises(OutputError, match="refused cell"):
+        _checked(code, sheet, 2_000_000, 0)
+    book.close()

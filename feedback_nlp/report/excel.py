@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.errors import OutputError
+from feedback_nlp.errors import FeedbackWarning, OutputError
 from feedback_nlp.io import ensure_output_dir, neutralize_formula
 from feedback_nlp.report.messages import messages
 
@@ -94,8 +95,19 @@ VERBATIM_COLUMNS = [
 ]
 
 
+#: Rows of an Excel sheet (header included). xlsxwriter refuses cells beyond it with a
+#: return code, not an exception: a longer table is split across sheets instead.
+EXCEL_MAX_ROWS = 1_048_576
+
+
 def to_excel(analysis: Any, path: str | os.PathLike[str], lang: str = "fr") -> Path:
-    """Write the workbook and return its path."""
+    """Write the workbook and return its path.
+
+    A table longer than an Excel sheet (:data:`EXCEL_MAX_ROWS`, header included) is split
+    across sheets ("Verbatims", "Verbatims (2)"...); the overview sheet says so at its
+    top, ``analysis.info["excel_notes"]`` records it and a :class:`FeedbackWarning` is
+    emitted. Nothing is dropped silently.
+    """
     import xlsxwriter
 
     m = messages(lang)
@@ -118,7 +130,8 @@ def to_excel(analysis: Any, path: str | os.PathLike[str], lang: str = "fr") -> P
         "text": book.add_format({"text_wrap": False}),
         "title": book.add_format({"bold": True, "font_size": 14}),
     }
-    _overview_sheet(book, names[0], analysis, m, lang, formats)
+    notes = _split_notes(analysis, names, lang)
+    _overview_sheet(book, names[0], analysis, m, lang, formats, notes)
     priorities = _frame(analysis, "priorities")
     sheet = _table_sheet(book, names[1], priorities.sort_values("rank") if "rank" in priorities else priorities,
                          PRIORITY_COLUMNS, lang, formats)
@@ -128,6 +141,11 @@ def to_excel(analysis: Any, path: str | os.PathLike[str], lang: str = "fr") -> P
     _table_sheet(book, names[3], _frame(analysis, "theme_by_nps"), THEME_NPS_COLUMNS, lang, formats)
     _table_sheet(book, names[4], _frame(analysis, "trends"), TREND_COLUMNS, lang, formats)
     _table_sheet(book, names[5], analysis.documents, VERBATIM_COLUMNS, lang, formats)
+    if notes:
+        info = getattr(analysis, "info", None)
+        if isinstance(info, dict):
+            info["excel_notes"] = notes
+        warnings.warn(" ".join(notes), FeedbackWarning, stacklevel=2)
     try:
         book.close()
     except OSError as exc:
@@ -160,8 +178,55 @@ def _cell(value: Any) -> Any:
     return neutralize_formula(str(value))
 
 
+def _sheet_names(name: str, rows: int) -> list[str]:
+    """``name`` then ``name (2)``, ``name (3)``...: one per block of data rows."""
+    per_sheet = EXCEL_MAX_ROWS - 1
+    count = max(1, -(-rows // per_sheet))
+    return [name] + [f"{name[:25]} ({i})" for i in range(2, count + 1)]
+
+
+def _split_notes(analysis: Any, names: tuple[str, ...], lang: str) -> list[str]:
+    tables = [(names[1], _frame(analysis, "priorities")), (names[2], _frame(analysis, "themes")),
+              (names[3], _frame(analysis, "theme_by_nps")), (names[4], _frame(analysis, "trends")),
+              (names[5], analysis.documents)]
+    notes = []
+    for name, frame in tables:
+        sheets = _sheet_names(name, len(frame))
+        if len(sheets) > 1:
+            listed = ", ".join(f"« {s} »" for s in sheets)
+            if lang == "fr":
+                rows, limit = (f"{v:,}".replace(",", " ") for v in (len(frame), EXCEL_MAX_ROWS - 1))
+                notes.append(f"{name} : {rows} lignes, plus qu'une feuille Excel n'en "
+                             f"contient ({limit} + l'en-tête) : réparties sur "
+                             f"{len(sheets)} feuilles ({listed}).")
+            else:
+                notes.append(f"{name}: {len(frame):,} rows, more than an Excel sheet holds "
+                             f"({EXCEL_MAX_ROWS - 1:,} + header): split across {len(sheets)} "
+                             f"sheets ({listed}).")
+    return notes
+
+
+def _checked(code: int, sheet: Any, row: int, col: int) -> None:
+    if code not in (0, None):  # xlsxwriter returns -1 (out of range), -2 (string too long)...
+        raise OutputError(f"Excel refused cell ({row}, {col}) of sheet {sheet.name!r} (code {code}).",
+                          fix="report this as a bug: rows beyond a sheet are split, never dropped.")
+
+
 def _table_sheet(book: Any, name: str, frame: pd.DataFrame, spec: list[tuple[str, str, str, str]],
                  lang: str, formats: dict[str, Any]) -> Any:
+    """Write ``frame`` on sheet ``name`` (and ``name (2)``... past the row limit); return
+    the first sheet."""
+    per_sheet = EXCEL_MAX_ROWS - 1
+    sheets = _sheet_names(name, len(frame))
+    first = _one_sheet(book, sheets[0], frame.iloc[:per_sheet], spec, lang, formats)
+    for index, extra in enumerate(sheets[1:], start=1):
+        _one_sheet(book, extra, frame.iloc[index * per_sheet:(index + 1) * per_sheet], spec, lang,
+                   formats)
+    return first
+
+
+def _one_sheet(book: Any, name: str, frame: pd.DataFrame, spec: list[tuple[str, str, str, str]],
+               lang: str, formats: dict[str, Any]) -> Any:
     sheet = book.add_worksheet(name)
     columns = [c for c in spec if c[0] in frame.columns]
     if frame.empty or not columns:
@@ -178,11 +243,13 @@ def _table_sheet(book: Any, name: str, frame: pd.DataFrame, spec: list[tuple[str
             if cell is None:
                 continue
             if isinstance(cell, str):
-                sheet.write_string(row, col, cell)
+                code = sheet.write_string(row, col, cell)
             elif isinstance(cell, bool):
-                sheet.write_boolean(row, col, cell)
+                code = sheet.write_boolean(row, col, cell)
             else:
-                sheet.write_number(row, col, cell, fmt)
+                code = sheet.write_number(row, col, cell, fmt)
+            if code:
+                _checked(code, sheet, row, col)
         width = max([len(str(columns[col][header_index]))] + [len(str(v)) for v in values[:200]])
         sheet.set_column(col, col, min(60, max(8, width + 2)))
     sheet.freeze_panes(1, 0)
@@ -191,9 +258,12 @@ def _table_sheet(book: Any, name: str, frame: pd.DataFrame, spec: list[tuple[str
 
 
 def _overview_sheet(book: Any, name: str, analysis: Any, m: dict[str, str], lang: str,
-                    formats: dict[str, Any]) -> None:
+                    formats: dict[str, Any], notes: list[str] | None = None) -> None:
     sheet = book.add_worksheet(name)
     sheet.write(0, 0, m["title"], formats["title"])
+    if notes:  # at the top, in red: a split table must not go unnoticed
+        alert = book.add_format({"bold": True, "font_color": "#C00000"})
+        sheet.write_string(1, 0, "  ".join(notes), alert)
     docs = analysis.documents
     info = getattr(analysis, "info", {}) or {}
     rows: list[tuple[str, Any, str]] = [
