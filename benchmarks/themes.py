@@ -154,7 +154,7 @@ def run_cold(texts: list[str], label: str) -> dict:
 def run_lda(texts: list[str], seeds: list[int], n_topics: int) -> dict:
     from sklearn.decomposition import LatentDirichletAllocation
 
-    from feedback_nlp.topics.model import keyword_vectorizer
+    from feedback_nlp.topics.keywords import keyword_vectorizer
 
     rows, runs = [], []
     for seed in seeds:
@@ -213,7 +213,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     started = time.perf_counter()
     texts = load_units(args.reviews, seed=0)
-    from feedback_nlp.topics.model import keyword_vectorizer
+    from feedback_nlp.topics.keywords import keyword_vectorizer
 
     vec = keyword_vectorizer(min_df=3)
     binary = (vec.fit_transform(texts) > 0).astype(np.float32).tocsc()

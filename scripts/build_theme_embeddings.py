@@ -9,7 +9,7 @@ texts). Deterministic for a given seed. Usage::
 
 ``--stop-words`` chooses the words the model has no column for (the texts are never altered):
 ``keywords`` (default, the shipped model since 2026-11-29) = leave out the French stop list
-of the theme keywords (``feedback_nlp.topics.model.french_stop_words``: spaCy's list + review
+of the theme keywords (``feedback_nlp.topics.keywords.french_stop_words``: spaCy's list + review
 filler, 478 words, 420 of them in the vocabulary), so function words ("tout", "rien", "nous",
 "était", "un", "sans") carry no topic signal; ``keywords-keep-negations`` = the same list
 minus the negations/quantities of ``KEEP_WORDS`` ("pas", "rien", "sans", "jamais", "aucun",
@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from feedback_nlp.topics.embeddings import DEFAULT_MODEL_DIR, LSAEmbedding
-from feedback_nlp.topics.model import KEEP_WORDS, french_stop_words
+from feedback_nlp.topics.keywords import KEEP_WORDS, french_stop_words
 
 FILES = {
     "fr_reviews_insurance.csv.gz": ["text"],

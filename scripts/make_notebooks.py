@@ -91,7 +91,7 @@ def explorer() -> nbformat.NotebookNode:
             "from feedback_nlp.topics import curate\n"
             "from feedback_nlp import drivers\n"
             "a, b = [int(t) for t in themes['theme_id'].head(2)]\n"
-            "curate(resultat, rename={a: 'Mon thème renommé'}, merge=[[a, b]])\n"
+            "resultat = curate(resultat, rename={a: 'Mon thème renommé'}, merge=[[a, b]])\n"
             "resultat = drivers.annotate(resultat, feedback_nlp.AnalysisConfig(score_scale='stars'))\n"
             "assert 'Mon thème renommé' in set(resultat.themes['label'])\n"
             "resultat.priorities[['rank', 'label', 'mentions', 'negative_impact', 'quadrant_label']].head(10)"

@@ -15,22 +15,16 @@ import pytest
 
 from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError, UnsafeModelError
 from feedback_nlp.topics import OTHER_ID, OTHER_LABEL, ThemeModel, curate
+from feedback_nlp.topics.clusters import merge_small
 from feedback_nlp.topics.embeddings import (
     LSAEmbedding,
     get_embedder,
     normalize_for_keywords,
     normalize_for_terms,
 )
-from feedback_nlp.topics.model import (
-    _stem,
-    ctfidf_keywords,
-    exact_cosine_knn,
-    french_stop_words,
-    keyword_vectorizer,
-    label_candidates,
-    label_word_evidence,
-    surface_form,
-)
+from feedback_nlp.topics.keywords import ctfidf_keywords, french_stop_words, keyword_vectorizer
+from feedback_nlp.topics.knn import exact_cosine_knn
+from feedback_nlp.topics.labels import _stem, label_candidates, label_word_evidence, surface_form
 from feedback_nlp.topics.taxonomy import Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,11 +230,32 @@ def test_analyze_fills_theme_contract_without_sentiment(tmp_path: Path) -> None:
     again = apply(tmp_path / "out" / "theme_model", frame, text="avis", score="note",
                   score_scale="stars", sentiment=False)
     assert set(again.themes["label"]) <= set(themes["label"])
-    # curation updates the analysis in place
+    # annotate returns a new analysis: the one passed in keeps its tables and model
+    from feedback_nlp.config import AnalysisConfig
+    from feedback_nlp.topics import annotate
+
+    config = AnalysisConfig()
+    config = config.replace(themes={**{f: getattr(config.themes, f)
+                                       for f in config.themes.__dataclass_fields__},
+                                    "model": str(tmp_path / "out" / "theme_model")})
+    segments_before, model_before = result.segments.copy(), result.theme_model
+    annotated = annotate(result, config)
+    assert annotated is not result and result.theme_model is model_before
+    pd.testing.assert_frame_equal(result.segments, segments_before)
+    assert np.array_equal(annotated.segments["theme_id"], again.segments["theme_id"])
+    # curation returns a new analysis and leaves the one it is given untouched
     top = int(themes["theme_id"].iloc[0])
-    curate(result, rename={top: "Renommé"})
-    assert "Renommé" in set(result.themes["label"])
-    assert "Renommé" in set(result.segments["theme_label"])
+    labels_before = result.themes["label"].tolist()
+    segments_before = result.segments.copy()
+    model_labels_before = list(result.theme_model.labels_)
+    curated = curate(result, rename={top: "Renommé"})
+    assert curated is not result and curated.theme_model is not result.theme_model
+    assert "Renommé" in set(curated.themes["label"])
+    assert "Renommé" in set(curated.segments["theme_label"])
+    assert result.themes["label"].tolist() == labels_before
+    pd.testing.assert_frame_equal(result.segments, segments_before)
+    assert result.theme_model.labels_ == model_labels_before
+    result = curated
     # split out: opinions of the top theme that contain its first keyword get their own theme
     n_before = len(result.themes)
     rows = result.segments["theme_id"] == top
@@ -248,10 +263,13 @@ def test_analyze_fills_theme_contract_without_sentiment(tmp_path: Path) -> None:
                 if 0 < ThemeModel.matches_terms(result.segments.loc[rows, "text"], [k]).sum()
                 < rows.sum())
     expected = rows & ThemeModel.matches_terms(result.segments["text"], [term])
-    curate(result, split={top: ([term], "Sous-thème")})
-    assert len(result.themes) == n_before + 1
-    assert (result.segments.loc[expected, "theme_label"] == "Sous-thème").all()
-    assert (result.segments.loc[rows & ~expected, "theme_label"] == "Renommé").all()
+    sizes_before = result.theme_model.sizes_.copy()
+    split = curate(result, split={top: ([term], "Sous-thème")})
+    assert len(split.themes) == n_before + 1 and len(result.themes) == n_before
+    assert np.array_equal(result.theme_model.sizes_, sizes_before)
+    assert (split.segments.loc[expected, "theme_label"] == "Sous-thème").all()
+    assert (split.segments.loc[rows & ~expected, "theme_label"] == "Renommé").all()
+    result = split
     assert len(result.documents) == len(frame)
 
 
@@ -458,7 +476,7 @@ def test_stop_list_does_not_import_spacy() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from feedback_nlp.topics.model import french_stop_words; "
+    code = ("import sys; from feedback_nlp.topics.keywords import french_stop_words; "
             "words = french_stop_words(); "
             "assert {'de', 'le', 'les', 'est'} <= set(words), 'stop words missing'; "
             "assert 'spacy.lang.fr' not in sys.modules, 'spaCy imported'")
@@ -470,7 +488,6 @@ def test_split_themes_merge_back_to_the_theme_limit_under_the_cap() -> None:
     # Synthetic unit vectors: six themes of sizes 40, 30, 10, 8, 6, 6 (100 opinions), cap
     # 0.45 -> no theme may grow above 45. Limit 3: the smallest themes join their nearest
     # neighbour, and a merge that would break the cap is never made.
-    model = ThemeModel(max_theme_share=0.45)
     dim = 6
     axes = np.eye(dim)
     sizes = [40, 30, 10, 8, 6, 6]
@@ -482,7 +499,7 @@ def test_split_themes_merge_back_to_the_theme_limit_under_the_cap() -> None:
     topics = np.repeat(np.arange(6), sizes)
     topics = np.concatenate([topics, [OTHER_ID] * 5])
     vectors = np.vstack([vectors, np.tile(axes[3], (5, 1)).astype(np.float32)])
-    merged = model._merge_small(topics, vectors, limit=3)
+    merged = merge_small(topics, vectors, limit=3, cap=0.45)
     assert (merged[-5:] == OTHER_ID).all()  # unassigned opinions stay unassigned
     sizes_after = np.bincount(merged[merged >= 0])
     assert len(set(merged[merged >= 0].tolist())) == 3
@@ -490,7 +507,7 @@ def test_split_themes_merge_back_to_the_theme_limit_under_the_cap() -> None:
     assert (merged[topics == 5] == 0).all() and (merged[topics == 3] == 2).all()
     assert (merged[topics == 4] == 1).all()
     # the cap wins over the limit: with cap 0.2 nothing can merge into the two big themes
-    capped = ThemeModel(max_theme_share=0.2)._merge_small(topics, vectors, limit=2)
+    capped = merge_small(topics, vectors, limit=2, cap=0.2)
     assert len(set(capped[capped >= 0].tolist())) > 2
     assert all(np.sum(capped == t) <= max(0.2 * len(capped), np.sum(topics == t))
                for t in set(capped[capped >= 0].tolist()))
@@ -524,3 +541,52 @@ def test_no_theme_above_max_theme_share(tmp_path: Path) -> None:
     loaded = ThemeModel.load(model.save(tmp_path / "capped"))
     assert loaded.max_theme_share == 0.15
     assert np.array_equal(loaded.transform(texts, embeddings), model.transform(texts, embeddings))
+
+
+def test_theme_model_is_a_scikit_learn_estimator() -> None:
+    from sklearn.base import BaseEstimator, clone
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+
+    from feedback_nlp.config import ThemeConfig
+    from feedback_nlp.topics.model import CONFIG_PARAMS
+
+    model = ThemeModel(max_themes=12, random_state=3, umap_model=PCA(n_components=3),
+                       hdbscan_model=KMeans(n_clusters=4, n_init=2, random_state=0))
+    assert isinstance(model, BaseEstimator)
+    params = model.get_params(deep=False)
+    assert params["max_themes"] == 12 and params["random_state"] == 3
+    assert {"umap_model", "hdbscan_model", "vectorizer_model"} <= set(params)
+    assert model.get_params(deep=True)["umap_model__n_components"] == 3  # nested, as sklearn
+    twin = clone(model)
+    assert twin is not model and twin.umap_model is not model.umap_model
+    assert twin.get_params(deep=False)["max_themes"] == 12
+    assert twin.set_params(max_themes=5).max_themes == 5 and model.max_themes == 12
+    with pytest.raises(ValueError):
+        model.set_params(no_such_parameter=1)
+    # every [themes] field that is a model parameter is mapped, once
+    fields = set(ThemeConfig.__dataclass_fields__) - {"enabled", "model"}
+    assert set(CONFIG_PARAMS) == fields
+    config = ThemeConfig(max_themes=7, fit_sample=500, max_theme_share=None)
+    built = ThemeModel.from_config(config, seed=11)
+    assert (built.max_themes, built.fit_sample, built.max_theme_share, built.random_state) == \
+        (7, 500, None, 11)
+
+
+@pytest.mark.slow
+def test_stages_passed_in_as_objects_are_used(showroom: list[str], tmp_path: Path) -> None:
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+
+    clusterer = KMeans(n_clusters=6, n_init=2, random_state=0)
+    vectorizer = keyword_vectorizer(min_df=1, ngram_range=(1, 1))
+    model = ThemeModel(umap_model=PCA(n_components=4, random_state=0), hdbscan_model=clusterer,
+                       vectorizer_model=vectorizer, max_theme_share=None, random_state=0)
+    ids = model.fit_transform(showroom)
+    assert not hasattr(clusterer, "labels_")  # a clone was fitted, not the object passed in
+    assert 2 <= len(model.themes_table()) <= 6  # KMeans(6), not HDBSCAN's count
+    assert all(" " not in term for term in model.vocabulary_)  # the unigram vectorizer
+    assert (ids != OTHER_ID).any()
+    loaded = ThemeModel.load(model.save(tmp_path / "tm"))  # stage objects are not saved
+    assert loaded.umap_model is None and loaded.hdbscan_model is None
+    assert np.array_equal(loaded.transform(showroom[:30]), model.transform(showroom[:30]))

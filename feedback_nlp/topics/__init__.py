@@ -3,11 +3,17 @@
 ``annotate(analysis, config)`` is the pipeline stage: it embeds every opinion unit once,
 fits a :class:`~feedback_nlp.topics.model.ThemeModel` (or applies the saved one named by
 ``config.themes.model``), and fills ``segments.theme_id/theme_label``,
-``documents.theme_ids/theme_labels``, ``analysis.themes`` and ``analysis.theme_model``.
+``documents.theme_ids/theme_labels``, ``analysis.themes`` and ``analysis.theme_model`` of a
+new analysis (``dataclasses.replace``: the one passed in is left untouched, as by
+:func:`curate`).
+
+Modules: :mod:`.model` (``ThemeModel``), :mod:`.keywords`, :mod:`.labels`, :mod:`.knn`,
+:mod:`.clusters`, :mod:`.curation`, :mod:`.embeddings`, :mod:`.taxonomy`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.topics.model import OTHER_FAMILY, OTHER_ID, OTHER_LABEL, ThemeModel
+from feedback_nlp.topics.constants import OTHER_FAMILY, OTHER_ID, OTHER_LABEL
+from feedback_nlp.topics.model import ThemeModel
 
 __all__ = ["ThemeModel", "annotate", "apply", "curate", "themes_table", "OTHER_ID", "OTHER_LABEL"]
 
@@ -28,11 +35,7 @@ def _model_from_config(config: Any) -> ThemeModel:
     saved = getattr(themes, "model", None)
     if saved:
         return ThemeModel.load(saved)
-    return ThemeModel(embedding=themes.embedding, taxonomy=themes.taxonomy,
-                      min_theme_size=themes.min_theme_size, max_themes=themes.max_themes,
-                      fit_sample=themes.fit_sample, max_unassigned=themes.max_unassigned,
-                      max_theme_share=getattr(themes, "max_theme_share", 0.15),
-                      random_state=config.seed)
+    return ThemeModel.from_config(themes, seed=config.seed)
 
 
 def annotate(analysis: Any, config: Any, progress: Any = None) -> Any:
@@ -61,18 +64,17 @@ def annotate(analysis: Any, config: Any, progress: Any = None) -> Any:
             else:
                 ids = model.fit_transform(texts, vectors)
             step.advance(len(texts))
-    analysis.theme_model = model if hasattr(model, "centroids_") else None
-    _write_columns(analysis, segments, ids, model, vectors)
-    return analysis
+    return _write_columns(analysis, segments, ids, model, vectors,
+                          theme_model=model if hasattr(model, "centroids_") else None)
 
 
 def _write_columns(analysis: Any, segments: pd.DataFrame, ids: np.ndarray, model: ThemeModel,
-                   vectors: np.ndarray) -> None:
+                   vectors: np.ndarray, theme_model: Any) -> Any:
+    """A copy of ``analysis`` with the theme columns, ``themes`` and ``theme_model`` set."""
     labels = dict(zip(model.themes_table()["theme_id"], model.themes_table()["label"],
                       strict=True)) if hasattr(model, "centroids_") else {}
     segments["theme_id"] = np.asarray(ids, dtype=np.int64)
     segments["theme_label"] = [labels.get(int(t), OTHER_LABEL) for t in ids]
-    analysis.segments = segments
     documents = analysis.documents.copy()
     per_doc: dict[Any, list[int]] = {}
     for row_id, theme in zip(segments["row_id"].tolist(), segments["theme_id"].tolist(),
@@ -84,8 +86,9 @@ def _write_columns(analysis: Any, segments: pd.DataFrame, ids: np.ndarray, model
     documents["theme_ids"] = [sorted(per_doc.get(r, [])) for r in documents["row_id"].tolist()]
     documents["theme_labels"] = [[labels.get(t, OTHER_LABEL) for t in ids_]
                                  for ids_ in documents["theme_ids"]]
-    analysis.documents = documents
-    analysis.themes = themes_table(documents, segments, model, vectors)
+    return dataclasses.replace(analysis, segments=segments, documents=documents,
+                               themes=themes_table(documents, segments, model, vectors),
+                               theme_model=theme_model)
 
 
 def themes_table(documents: pd.DataFrame, segments: pd.DataFrame, model: ThemeModel | None,
@@ -155,7 +158,7 @@ def _examples(members: pd.DataFrame, vectors: np.ndarray | None, model: ThemeMod
 def curate(analysis: Any, *, rename: dict[int, str] | None = None,
            merge: list[list[int]] | None = None, exclude: list[int] | None = None,
            split: dict[int, tuple[Sequence[str], str]] | None = None) -> Any:
-    """Apply analyst edits to ``analysis.theme_model`` and update the analysis in place.
+    """Apply analyst edits to a copy of ``analysis.theme_model``: a new analysis.
 
     Parameters
     ----------
@@ -173,15 +176,16 @@ def curate(analysis: Any, *, rename: dict[int, str] | None = None,
 
     Returns
     -------
-    The same analysis, with ``segments``, ``documents`` and ``themes`` updated; the model's
-    vectorizer settings and vocabulary are untouched.
+    A new analysis with ``segments``, ``documents``, ``themes`` and ``theme_model``
+    updated; ``analysis`` and its model are left untouched (the model is copied first),
+    the vectorizer settings and vocabulary are kept.
     """
-    model = analysis.theme_model
-    if model is None:
+    if analysis.theme_model is None:
         from feedback_nlp.errors import NotFittedError
 
         raise NotFittedError("this analysis has no theme model to curate.",
                              fix="run analyze() with themes enabled first.")
+    model = analysis.theme_model.copy()
     before = analysis.segments["theme_id"].to_numpy()
     for group in merge or []:
         model.merge(group)
@@ -203,9 +207,8 @@ def curate(analysis: Any, *, rename: dict[int, str] | None = None,
     if exclude:
         model.exclude(exclude)
     after = model.current_ids(current)
-    _write_columns(analysis, analysis.segments.copy(), after, model,
-                   vectors if vectors is not None else np.zeros((0, 1)))
-    return analysis
+    return _write_columns(analysis, analysis.segments.copy(), after, model,
+                          vectors if vectors is not None else np.zeros((0, 1)), theme_model=model)
 
 
 def apply(model_dir: str | Path, data: Any, **kwargs: Any) -> Any:
