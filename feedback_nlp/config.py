@@ -114,6 +114,10 @@ class AnalysisConfig:
         Keep the unmasked original text in outputs. Off by default: PII is masked.
     sentiment_model
         Directory of a sentiment model; ``None`` uses the shipped model.
+    sentiment_adapt
+        Adapt sentiment to the run's own scores when enough scored reviews have text
+        (:func:`feedback_nlp.sentiment.adapt_run`); ``False`` (CLI ``--no-adapt``) keeps
+        the shipped model's calls.
     n_jobs
         Worker processes for the per-row stages where a path uses them (streaming chunks,
         :func:`feedback_nlp.distributed.process_parallel`).
@@ -130,6 +134,7 @@ class AnalysisConfig:
     check_language: bool = True
     sentiment: bool = True
     sentiment_model: str | None = None
+    sentiment_adapt: bool = True
     batch_size: int = 4096
     n_jobs: int = 1
     worker_timeout: float | None = 1800.0

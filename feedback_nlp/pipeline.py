@@ -276,6 +276,10 @@ class FeedbackAnalysis:
                 f"NPS{proxy} : {result['nps']:+.1f} [IC 95 % {result['nps_ci_low']:+.1f} ; "
                 f"{result['nps_ci_high']:+.1f}] sur {int(result['n'])} réponses notées"
             )
+        if self.info.get("sentiment_adaptation"):
+            from feedback_nlp.sentiment import adaptation_message
+
+            lines.append(str(adaptation_message(self.info["sentiment_adaptation"], "fr")))
         if not self.priorities.empty and "label" in self.priorities.columns:
             lines.append("Irritants prioritaires (coût en points de NPS des mentions négatives) :")
             top = self.priorities.head(5)
@@ -514,6 +518,12 @@ def analyze_frame(frame: pd.DataFrame, config: AnalysisConfig, *,
                 analysis.documents, analysis.segments, config
             )
             step.advance(len(segments))
+        # Run-level step (needs every scored review): adapt to the run's own scores.
+        from feedback_nlp.sentiment import adapt_run
+
+        with progress.stage("Adaptation du sentiment"):
+            analysis.documents, analysis.segments, adaptation = adapt_run(
+                analysis.documents, analysis.segments, config)
     if config.themes.enabled:
         from feedback_nlp.topics import annotate as annotate_themes
 
@@ -544,6 +554,8 @@ def analyze_frame(frame: pd.DataFrame, config: AnalysisConfig, *,
         "versions": versions(),
         "elapsed_s": round(time.perf_counter() - started, 3),
     }
+    if config.sentiment:
+        analysis.info["sentiment_adaptation"] = adaptation
     if sum(analysis.info["rows_by_status"].values()) != len(frame) or len(analysis.documents) != len(frame):
         raise AssertionError("row accounting broken: documents do not match the input rows")
     return analysis

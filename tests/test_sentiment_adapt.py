@@ -104,3 +104,69 @@ def test_unit_features_mark_negation() -> None:
     # "rapide" under negation becomes neg_rapide: no shared non-zero column but "service"
     shared = set(plain.indices) & set(negated.indices)
     assert len(shared) == 1
+
+
+# ------------------------------------------------------------------ wired into analyze()
+
+def _showroom():
+    from pathlib import Path
+
+    import pandas as pd
+
+    return pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "avis_showroomprive.csv")
+
+
+def test_analyze_adapts_by_default_and_no_adapt_turns_it_off() -> None:
+    import feedback_nlp
+
+    frame = _showroom()
+    options = dict(score_scale="stars", themes={"enabled": False})
+    adapted = feedback_nlp.analyze(frame, "avis", "note", **options)
+    plain = feedback_nlp.analyze(frame, "avis", "note", sentiment_adapt=False, **options)
+    info = adapted.info["sentiment_adaptation"]
+    assert info["adapted"] and info["scored_reviews"] >= 300
+    assert f"{info['scored_reviews']}" in info["message"]
+    assert "adapté" in adapted.summary()
+    assert plain.info["sentiment_adaptation"]["code"] == "off"
+    assert "non adapté" in plain.summary()
+    # units changed, every row kept its status, and the calls stay probabilities
+    assert len(adapted.segments) == len(plain.segments)
+    assert (adapted.segments["p_negative"] != plain.segments["p_negative"]).any()
+    total = adapted.segments[["p_negative", "p_neutral", "p_positive"]].sum(axis=1)
+    assert np.allclose(total, 1.0)
+    assert adapted.documents["status"].tolist() == plain.documents["status"].tolist()
+    # cross-fitted, so agreement with the stars is a fair check: not worse than the shipped model
+    ok = adapted.documents["text_status"] == "ok"
+    truth = np.where(adapted.documents.loc[ok, "score"] >= 4, "positive", "negative")
+    polar = adapted.documents.loc[ok, "score"] != 3
+
+    def binary(result) -> float:
+        docs = result.documents.loc[ok]
+        call = np.where(docs["p_positive"] >= docs["p_negative"], "positive", "negative")
+        return float((call == truth)[polar.to_numpy()].mean())
+
+    assert binary(adapted) >= binary(plain) - 0.01
+
+
+def test_analyze_without_enough_scores_says_why() -> None:
+    import feedback_nlp
+
+    frame = _showroom().head(60)
+    result = feedback_nlp.analyze(frame, "avis", "note", score_scale="stars",
+                                  themes={"enabled": False})
+    info = result.info["sentiment_adaptation"]
+    assert not info["adapted"] and info["code"] == "too_few"
+    assert "non adapté" in result.summary()
+    no_score = feedback_nlp.analyze(frame, "avis", themes={"enabled": False})
+    assert no_score.info["sentiment_adaptation"]["code"] == "no_score"
+
+
+def test_cli_no_adapt_flag() -> None:
+    from feedback_nlp.cli import build_parser
+    from feedback_nlp.cli.analyze import build_config
+
+    parser = build_parser()
+    args = parser.parse_args(["analyze", "x.csv", "--no-adapt"])
+    assert build_config(args).sentiment_adapt is False
+    args = parser.parse_args(["analyze", "x.csv"])
+    assert build_config(args).sentiment_adapt is True

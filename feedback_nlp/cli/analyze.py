@@ -42,6 +42,9 @@ def register(subparsers: Any) -> None:
                         help="plongements des thèmes: default, spacy, ou dossier sentence-transformers")
     parser.add_argument("--taxonomy", metavar="TOML", help="taxonomie d'irritants personnalisée")
     parser.add_argument("--no-sentiment", action="store_true", help="sans analyse de sentiment")
+    parser.add_argument("--no-adapt", action="store_true",
+                        help="ne pas adapter le sentiment aux scores du fichier (adapté par défaut "
+                             "s'il y a assez de réponses notées)")
     parser.add_argument("--no-themes", action="store_true", help="sans modélisation des thèmes")
     parser.add_argument("--no-report", action="store_true", help="ne pas écrire report.html / analyse.xlsx")
     parser.add_argument("--keep-raw-text", action="store_true",
@@ -99,6 +102,8 @@ def build_config(args: argparse.Namespace) -> Any:
             changes[key] = value
     if getattr(args, "no_sentiment", False):
         changes["sentiment"] = False
+    if getattr(args, "no_adapt", False):
+        changes["sentiment_adapt"] = False
     if getattr(args, "keep_raw_text", False):
         changes["keep_raw_text"] = True
     themes: dict[str, Any] = {}

@@ -33,7 +33,7 @@ from feedback_nlp.sentiment.transformer import TransformerSentiment, finetune, i
 
 __all__ = ["LABELS", "LinearSentiment", "TransformerSentiment", "SentimentModel", "annotate",
            "aggregate_units", "default_model_path", "finetune", "load_model", "mark_negation",
-           "MIXED_THRESHOLD"]
+           "MIXED_THRESHOLD", "adapt_run", "adaptation_message"]
 
 #: Name of the shipped model folder under ``models/`` at the repository root.
 DEFAULT_MODEL = "sentiment-fr-3"
@@ -180,3 +180,102 @@ def annotate(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
     documents["n_opinions"] = pd.array(aligned["n_opinions"].where(keep).to_numpy(dtype=object),
                                        dtype="Int64")
     return documents, segments
+
+
+def adapt_run(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
+              ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Run-level step after :func:`annotate`: adapt the unit calls to the run's domain
+    with its own scores (:func:`feedback_nlp.sentiment.adapt.adapt_units`, cross-fitted).
+
+    Needs every scored review of the run at once (not per partition). Scored = usable
+    text (``text_status == "ok"``) and ``score_status == "ok"``; labels from
+    ``config.score_scale``. Segments get new ``sentiment`` / ``p_*``; documents get their
+    aggregate again (``mixed``, ``sentiment``, ``p_*``). Returns the tables and an info
+    dict: ``adapted``, ``scored_reviews``, ``message`` ("sentiment adapted on N scored
+    reviews" or "sentiment not adapted: why"), ``weight``, ``folds``, ``seconds``.
+    """
+    import time
+
+    from feedback_nlp.sentiment.adapt import adapt_units, score_labels
+
+    started = time.perf_counter()
+
+    def skipped(code: str, reason: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+        return documents, segments, {"adapted": False, "scored_reviews": 0, "code": code,
+                                     "reason": reason, "message": f"sentiment not adapted: {reason}"}
+
+    if not getattr(config, "sentiment_adapt", True):
+        return skipped("off", "turned off (sentiment_adapt=False / --no-adapt)")
+    if "score" not in documents.columns or "score_status" not in documents.columns:
+        return skipped("no_score", "no score column")
+    if not len(segments) or "p_negative" not in segments.columns:
+        return skipped("no_units", "no opinion units")
+    usable = (documents["text_status"] == "ok") & (documents["score_status"] == "ok")
+    scale = getattr(config, "score_scale", "nps")
+    labels = score_labels(documents["score"].to_numpy(dtype="float64"), scale)
+    labels[~usable.to_numpy()] = None
+    position = pd.Series(np.arange(len(documents)), index=documents["row_id"].to_numpy())
+    unit_review = position.reindex(segments["row_id"].to_numpy()).to_numpy()
+    if np.isnan(unit_review.astype(float)).any():
+        return skipped("no_units", "units without their review")
+    base = segments[PROBA_COLUMNS].to_numpy(dtype="float64")
+    lengths = (segments["end"] - segments["start"]).to_numpy(dtype="float64")
+    result = adapt_units(unit_review.astype(np.int64), base, labels,
+                         unit_texts=segments["text"].astype(str).tolist(),
+                         unit_weights=np.sqrt(np.maximum(lengths, 1.0)),
+                         seed=int(getattr(config, "seed", 0)))
+    info: dict[str, Any] = {"adapted": result.adapted, "scored_reviews": result.n_scored,
+                            "code": result.code, "reason": result.reason, "message": result.message(),
+                            **{k: result.info[k] for k in ("weight", "folds", "min_reviews",
+                                                           "scored_reviews_by_label")}}
+    if not result.adapted:
+        info["seconds"] = round(time.perf_counter() - started, 3)
+        return documents, segments, info
+    proba = pd.DataFrame(result.proba, columns=list(LABELS))
+    segments = segments.copy()
+    segments["sentiment"] = np.asarray(LABELS, dtype=object)[result.proba.argmax(axis=1)]
+    for column, label in zip(PROBA_COLUMNS, LABELS):
+        segments[column] = proba[label].to_numpy(dtype="float64")
+    per_review = aggregate_units(proba, segments["row_id"], lengths)
+    documents = documents.copy()
+    rows = documents["row_id"].isin(per_review.index).to_numpy()
+    aligned = per_review.reindex(documents.loc[rows, "row_id"].to_numpy())
+    documents.loc[rows, "sentiment"] = aligned["sentiment"].to_numpy()
+    for column in PROBA_COLUMNS:
+        documents.loc[rows, column] = aligned[column].to_numpy(dtype="float64")
+    documents.loc[rows, "mixed"] = pd.array(aligned["mixed"].to_numpy(dtype=object),
+                                            dtype="boolean")
+    info["fit_reviews"] = result.info.get("fit_reviews")
+    info["seconds"] = round(time.perf_counter() - started, 3)
+    return documents, segments, info
+
+
+_ADAPT_TEXT = {
+    "fr": {"adapted": "Sentiment adapté au domaine sur {n} réponses notées (validation croisée)",
+           "off": "Sentiment non adapté : désactivé (--no-adapt)",
+           "no_score": "Sentiment non adapté : pas de colonne de score",
+           "no_units": "Sentiment non adapté : aucune unité d'opinion",
+           "too_few": "Sentiment non adapté : {n} réponses notées avec texte (il en faut {min})",
+           "too_uniform": "Sentiment non adapté : scores trop uniformes pour apprendre",
+           "streaming": "Sentiment non adapté : traitement par blocs / Dask (partitions "
+                        "indépendantes)"},
+    "en": {"adapted": "Sentiment adapted on {n} scored reviews (cross-fitted)",
+           "off": "Sentiment not adapted: turned off (--no-adapt)",
+           "no_score": "Sentiment not adapted: no score column",
+           "no_units": "Sentiment not adapted: no opinion units",
+           "too_few": "Sentiment not adapted: {n} scored reviews with text ({min} needed)",
+           "too_uniform": "Sentiment not adapted: scores too uniform to learn from",
+           "streaming": "Sentiment not adapted: chunked / Dask run (independent partitions)"},
+}
+
+
+def adaptation_message(info: dict[str, Any] | None, lang: str = "fr") -> str | None:
+    """The line the CLI summary and the report print for ``info["sentiment_adaptation"]``
+    (``None`` when sentiment did not run)."""
+    if not info:
+        return None
+    texts = _ADAPT_TEXT.get(lang, _ADAPT_TEXT["en"])
+    code = info.get("code") or ("adapted" if info.get("adapted") else "no_units")
+    n = f"{int(info.get('scored_reviews') or 0):,}".replace(",", " " if lang == "fr" else ",")
+    template = texts.get(code, info.get("message", ""))
+    return template.format(n=n, min=info.get("min_reviews", ""))

@@ -90,6 +90,7 @@ class Adaptation:
     n_scored: int
     reason: str
     info: dict[str, Any] = field(default_factory=dict)
+    code: str = "adapted"
 
     def message(self) -> str:
         """One line for the summary / report."""
@@ -170,11 +171,11 @@ def adapt_units(unit_review: Sequence[int] | np.ndarray, base_proba: np.ndarray,
     if n_scored < min_reviews:
         return Adaptation(base, False, n_scored,
                           f"{n_scored:,} scored reviews with text (at least {min_reviews} needed)",
-                          info)
+                          info, code="too_few")
     if len(learnt) < 2:
         return Adaptation(base, False, n_scored,
                           f"scores too uniform (fewer than {min_per_class} reviews in all "
-                          "classes but one)", info)
+                          "classes but one)", info, code="too_uniform")
     if features is None:
         if unit_texts is None:
             raise ValueError("adapt_units needs unit_texts or features")

@@ -1,0 +1,355 @@
+"""Sentiment adapted to a run's own scores (feedback_nlp.sentiment.adapt), measured on
+domains the model never trained on. Part of ``benchmarks/sentiment.py``
+(``--adapt-only`` runs just this part); writes ``benchmarks/results/sentiment_adapt.*``.
+
+Protocol (every figure: without adaptation = the shipped model alone, side by side):
+
+- **unseen domains**: the review files added to ../shared/data in 2026-11 (banks, public
+  services, a hotel, Cdiscount: never in the shipped model's training data). Units =
+  :func:`feedback_nlp.segment.split_opinions` of the cleaned text; the adaptation learns
+  from the file's own star ratings, cross-fitted (5 folds by review); a review's label is
+  the arg-max of its units' aggregate (:func:`feedback_nlp.sentiment.aggregate_units`),
+  compared with its star label. Cdiscount: a seeded sample.
+- **Booking**: reviews = Booking rows, units = their cleaned ``positive_text`` /
+  ``negative_text`` fields (non-answers dropped), adaptation on ``score_0_10`` (0-6 / 7-8 /
+  9-10), measured on the fields' liked / disliked labels (binary, negative recall: p_neg >
+  p_pos). Hidden complaints: reviews scored >= 9 with a disliked field -> at least one unit
+  whose arg-max is negative; false alarms: the same on reviews >= 9 without one. The
+  field labels are never trained on.
+- **leave-one-domain-out with adaptation** (``--loso``): the shipped recipe refitted without
+  a training domain (auto / eshops / insurance), adapted on that domain's star ratings
+  (cross-fitted, all its rows), measured on its test rows.
+- **weight and threshold**: the blend weight on all of the above; the gain as a function
+  of the number of scored reviews (seeded subsamples).
+- **cost**: the adaptation step (features + 5 cross-fitted fits + blend) on 100,000
+  reviews (Cdiscount resampled with replacement, seed 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clean_io import ROOT, SHARED, machine, write_results  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from feedback_nlp.clean import clean_series, text_status  # noqa: E402
+from feedback_nlp.segment import split_opinions  # noqa: E402
+from feedback_nlp.sentiment import LABELS, aggregate_units, load_model  # noqa: E402
+from feedback_nlp.sentiment.adapt import (  # noqa: E402
+    DEFAULT_WEIGHT,
+    MIN_REVIEWS,
+    adapt_units,
+    score_labels,
+    unit_features,
+)
+
+UNSEEN = {"bank_google_africa": "fr_reviews_bank_google_africa.csv.gz",
+          "bank_keytrade": "fr_reviews_bank_keytrade.csv.gz",
+          "public_services_google": "fr_reviews_public_services_google.csv.gz",
+          "hotel_tripadvisor_trianon": "fr_reviews_hotel_tripadvisor_trianon.csv.gz",
+          "ecommerce_cdiscount": "fr_reviews_ecommerce_cdiscount.csv.gz"}
+WEIGHTS = (0.3, 0.5, 0.7)
+
+
+class Run:
+    """One run's units, shipped probabilities and review labels."""
+
+    def __init__(self, review_texts: list[str], labels: np.ndarray, model: Any) -> None:
+        rows = [(i, u.text, u.end - u.start) for i, t in enumerate(review_texts)
+                for u in (split_opinions(t) or [])]
+        self.units = pd.DataFrame(rows, columns=["review", "text", "length"])
+        self.labels = labels
+        self.n = len(review_texts)
+        self.base = model.predict_proba(self.units["text"].tolist())[list(LABELS)].to_numpy()
+        self.features = unit_features(self.units["text"].tolist())
+
+    def adapt(self, weight: float, labels: np.ndarray | None = None, **kw: Any) -> Any:
+        return adapt_units(self.units["review"].to_numpy(), self.base,
+                           self.labels if labels is None else labels, features=self.features,
+                           unit_weights=np.sqrt(self.units["length"].to_numpy()), weight=weight,
+                           **kw)
+
+    def review_scores(self, proba: np.ndarray, rows: np.ndarray | None = None) -> dict[str, Any]:
+        agg = aggregate_units(pd.DataFrame(proba, columns=list(LABELS)), self.units["review"],
+                              self.units["length"]).reindex(range(self.n))
+        truth = self.labels.astype(str)
+        pred = agg["sentiment"].to_numpy().astype(str)
+        keep = np.ones(self.n, dtype=bool) if rows is None else rows
+        keep = keep & agg["sentiment"].notna().to_numpy()
+        polar = keep & (truth != "neutral")
+        binary = ((agg["p_positive"].to_numpy() >= agg["p_negative"].to_numpy())
+                  == (truth == "positive"))[polar]
+        present = [c for c in LABELS if c in set(truth[keep])]
+        return {"n": int(keep.sum()),
+                "macro_f1": round(float(f1_score(truth[keep], pred[keep], labels=present,
+                                                 average="macro", zero_division=0)), 4),
+                "binary_accuracy": round(float(binary.mean()), 4)}
+
+
+def load_domain(path: Path, sample: int | None = None, seed: int = 0) -> pd.DataFrame:
+    frame = pd.read_csv(path).dropna(subset=["text", "rating"])
+    if sample is not None and len(frame) > sample:
+        frame = frame.sample(n=sample, random_state=seed)
+    frame = frame.reset_index(drop=True)
+    frame["clean"] = clean_series(frame["text"].astype(str)).to_numpy()
+    return frame
+
+
+def unseen_domains(model: Any, data: Path, cdiscount: int) -> tuple[list[dict[str, Any]],
+                                                                     dict[str, Run]]:
+    rows, runs = [], {}
+    for name, file in UNSEEN.items():
+        frame = load_domain(data / file, cdiscount if "cdiscount" in name else None)
+        run = Run(frame["clean"].tolist(), score_labels(frame["rating"].to_numpy(), "stars"), model)
+        runs[name] = run
+        item: dict[str, Any] = {"domain": name, "reviews": run.n, "units": len(run.units),
+                                "without": run.review_scores(run.base)}
+        for weight in WEIGHTS:
+            started = time.perf_counter()
+            result = run.adapt(weight)
+            item[f"w={weight}"] = {**run.review_scores(result.proba),
+                                   "adapted": result.adapted,
+                                   "seconds": round(time.perf_counter() - started, 2)}
+        rows.append(item)
+        print(f"  unseen {name}: {item}", flush=True)
+    return rows, runs
+
+
+def booking(model: Any, data: Path) -> dict[str, Any]:
+    frame = pd.read_csv(data / "fr_reviews_booking_paris_0to10.csv.gz")
+    units = []
+    for column, label in (("positive_text", "positive"), ("negative_text", "negative")):
+        cleaned = clean_series(frame[column].fillna("").astype(str))
+        for i, text in enumerate(cleaned):
+            if text and text_status(text, check_language=False)[0] == "ok":
+                units.append((i, text, label, len(text)))
+    table = pd.DataFrame(units, columns=["review", "text", "label", "length"])
+    base = model.predict_proba(table["text"].tolist())[list(LABELS)].to_numpy()
+    features = unit_features(table["text"].tolist())
+    labels = score_labels(frame["score_0_10"].to_numpy(), "nps")
+    truth = table["label"].to_numpy()
+    review = table["review"].to_numpy()
+    has_complaint = np.zeros(len(frame), dtype=bool)
+    has_complaint[review[truth == "negative"]] = True
+    high = (frame["score_0_10"] >= 9).to_numpy()
+
+    def measure(proba: np.ndarray) -> dict[str, Any]:
+        negative = proba[:, 0] > proba[:, 2]
+        correct = np.where(truth == "negative", negative, ~negative)
+        flagged = np.zeros(len(frame), dtype=bool)
+        np.logical_or.at(flagged, review, proba.argmax(axis=1) == 0)
+        return {"binary_accuracy": round(float(correct.mean()), 4),
+                "negative_recall": round(float(negative[truth == "negative"].mean()), 4),
+                "positive_recall": round(float((~negative)[truth == "positive"].mean()), 4),
+                "hidden_complaints_recall": round(float(flagged[high & has_complaint].mean()), 4),
+                "false_alarms_clean_high": round(float(flagged[high & ~has_complaint].mean()), 4)}
+
+    out: dict[str, Any] = {"reviews": len(frame), "units": len(table),
+                           "hidden_complaint_reviews": int((high & has_complaint).sum()),
+                           "clean_high_reviews": int((high & ~has_complaint).sum()),
+                           "scored_by_label": {c: int((labels == c).sum()) for c in LABELS},
+                           "without": measure(base)}
+    for weight in WEIGHTS:
+        result = adapt_units(review, base, labels, features=features,
+                             unit_weights=np.sqrt(table["length"].to_numpy()), weight=weight)
+        out[f"w={weight}"] = measure(result.proba)
+    print(f"  booking: {out}", flush=True)
+    return out
+
+
+def threshold_curve(runs: dict[str, Run], sizes: tuple[int, ...] = (100, 200, 300, 500, 1000),
+                    repeats: int = 3) -> list[dict[str, Any]]:
+    """Macro-F1 gain of adapting on n scored reviews (others unscored: their units are
+    still predicted by the cross-fitted models), measured on all the domain's reviews."""
+    out = []
+    for name in ("bank_google_africa", "public_services_google", "ecommerce_cdiscount"):
+        run = runs[name]
+        base = run.review_scores(run.base)
+        for size in sizes:
+            gains, binary_gains = [], []
+            for rep in range(repeats):
+                rng = np.random.default_rng(rep)
+                keep = np.zeros(run.n, dtype=bool)
+                keep[rng.choice(run.n, size=min(size, run.n), replace=False)] = True
+                labels = np.where(keep, run.labels, None).astype(object)
+                result = run.adapt(DEFAULT_WEIGHT, labels=labels, min_reviews=0, seed=rep)
+                scores = run.review_scores(result.proba)
+                gains.append(scores["macro_f1"] - base["macro_f1"])
+                binary_gains.append(scores["binary_accuracy"] - base["binary_accuracy"])
+            out.append({"domain": name, "scored_reviews": size,
+                        "macro_f1_gain_mean": round(float(np.mean(gains)), 4),
+                        "macro_f1_gain_min": round(float(np.min(gains)), 4),
+                        "binary_gain_mean": round(float(np.mean(binary_gains)), 4)})
+            print(f"  threshold {out[-1]}", flush=True)
+    return out
+
+
+def loso(model_seed: int, data: Path) -> list[dict[str, Any]]:
+    from feedback_nlp.sentiment.linear import LinearSentiment
+    from feedback_nlp.sentiment.train import domain_weights, load_reviews, split_reviews
+
+    reviews = load_reviews(data)
+    reviews["split"] = split_reviews(reviews, seed=42)
+    out = []
+    for group in ("auto", "eshops", "insurance"):
+        fit_rows = reviews[(reviews["split"] == "train") & (reviews["group"] != group)]
+        held = reviews[reviews["group"] == group].reset_index(drop=True)
+        started = time.perf_counter()
+        other = LinearSentiment(random_state=model_seed, class_weight=None)
+        other.fit(fit_rows["text"].tolist(), fit_rows["label"].tolist(),
+                  sample_weight=domain_weights(fit_rows["group"], fit_rows["label"]))
+        fit_s = time.perf_counter() - started
+        run = Run(held["text"].tolist(), score_labels(held["rating"].to_numpy(), "stars"), other)
+        test = (held["split"] == "test").to_numpy()
+        item: dict[str, Any] = {"held_out": group, "reviews_adapted_on": run.n,
+                                "test_reviews": int(test.sum()), "fit_seconds": round(fit_s, 1),
+                                "without": run.review_scores(run.base, test)}
+        for weight in WEIGHTS:
+            item[f"w={weight}"] = run.review_scores(run.adapt(weight).proba, test)
+        out.append(item)
+        print(f"  LOSO {item}", flush=True)
+    return out
+
+
+def cost(model: Any, data: Path, n: int = 100_000) -> dict[str, Any]:
+    frame = pd.read_csv(data / UNSEEN["ecommerce_cdiscount"]).dropna(subset=["text", "rating"])
+    frame = frame.sample(n=n, replace=True, random_state=0).reset_index(drop=True)
+    texts = clean_series(frame["text"].astype(str)).tolist()
+    rows = [(i, u.text, u.end - u.start) for i, t in enumerate(texts)
+            for u in (split_opinions(t) or [])]
+    units = pd.DataFrame(rows, columns=["review", "text", "length"])
+    started = time.perf_counter()
+    base = model.predict_proba(units["text"].tolist())[list(LABELS)].to_numpy()
+    shipped_s = time.perf_counter() - started
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    features = unit_features(units["text"].tolist())
+    features_s = time.perf_counter() - started
+    labels = score_labels(frame["rating"].to_numpy(), "stars")
+    result = adapt_units(units["review"].to_numpy(), base, labels, features=features,
+                         unit_weights=np.sqrt(units["length"].to_numpy()))
+    total_s = time.perf_counter() - started
+    out = {"reviews": n, "units": len(units), "shipped_model_predict_s": round(shipped_s, 2),
+           "adapt_features_s": round(features_s, 2), "adapt_total_s": round(total_s, 2),
+           "fit_reviews": result.info.get("fit_reviews"), "load_avg_before": load_before,
+           "load_avg_after": os.getloadavg()}
+    print(f"  cost {out}", flush=True)
+    return out
+
+
+def _cell(result: dict[str, Any]) -> str:
+    return f"{result['macro_f1']:.3f} / {result['binary_accuracy']:.3f}"
+
+
+def markdown(data: dict[str, Any]) -> str:
+    m = data["machine"]
+    md = ["# Sentiment adapted to the run's own scores", "",
+          f"Measured {m['date']} on {m['processor']} ({m['cpu_count']} cores, shared with other "
+          f"jobs; 1-min load average at start {m.get('load_avg_at_start')}). Command: "
+          f"`{data['command']}`. Model: shipped `sentiment-fr-3` + "
+          "`feedback_nlp.sentiment.adapt` (5 cross-fitted folds, seed 0, log-linear blend "
+          f"weight w; default w = {DEFAULT_WEIGHT}, threshold {MIN_REVIEWS} scored reviews).", ""]
+    if data.get("unseen"):
+        md += ["## Unseen domains (review level: macro-F1 / binary accuracy)", "",
+               "| domain | reviews | units | shipped model | " +
+               " | ".join(f"adapted w={w}" for w in WEIGHTS) + " |",
+               "|---|---|---|---|" + "---|" * len(WEIGHTS)]
+        for item in data["unseen"]:
+            md.append(f"| {item['domain']} | {item['reviews']:,} | {item['units']:,} | "
+                      f"{_cell(item['without'])} | " +
+                      " | ".join(_cell(item[f'w={w}']) for w in WEIGHTS) + " |")
+        md.append("")
+    if data.get("booking"):
+        b = data["booking"]
+        md += ["## Booking (adapted on score_0_10, measured on the liked / disliked fields)", "",
+               f"{b['reviews']:,} reviews, {b['units']:,} units; scored labels "
+               f"{b['scored_by_label']}; {b['hidden_complaint_reviews']} reviews >= 9 with a "
+               f"disliked field, {b['clean_high_reviews']} without.", "",
+               "| | binary | negative recall | positive recall | hidden complaints recall | "
+               "false alarms (>= 9, no complaint) |", "|---|---|---|---|---|---|"]
+        for key in ["without", *[f"w={w}" for w in WEIGHTS]]:
+            r = b[key]
+            md.append(f"| {'shipped model' if key == 'without' else 'adapted ' + key} | "
+                      f"{r['binary_accuracy']:.3f} | {r['negative_recall']:.3f} | "
+                      f"{r['positive_recall']:.3f} | {r['hidden_complaints_recall']:.3f} | "
+                      f"{r['false_alarms_clean_high']:.3f} |")
+        md.append("")
+    if data.get("loso"):
+        md += ["## Leave-one-domain-out with adaptation (test rows: macro-F1 / binary)", "",
+               "| held-out domain | adapted on | test reviews | without | " +
+               " | ".join(f"adapted w={w}" for w in WEIGHTS) + " | fit s |",
+               "|---|---|---|---|" + "---|" * len(WEIGHTS) + "---|"]
+        for item in data["loso"]:
+            md.append(f"| {item['held_out']} | {item['reviews_adapted_on']:,} | "
+                      f"{item['test_reviews']:,} | {_cell(item['without'])} | " +
+                      " | ".join(_cell(item[f'w={w}']) for w in WEIGHTS) +
+                      f" | {item['fit_seconds']} |")
+        md.append("")
+    if data.get("threshold"):
+        md += ["## Gain by number of scored reviews (w = default, 3 seeded subsamples)", "",
+               "| domain | scored reviews | macro-F1 gain (mean) | (worst) | binary gain (mean) |",
+               "|---|---|---|---|---|"]
+        for r in data["threshold"]:
+            md.append(f"| {r['domain']} | {r['scored_reviews']} | {r['macro_f1_gain_mean']:+.3f} | "
+                      f"{r['macro_f1_gain_min']:+.3f} | {r['binary_gain_mean']:+.3f} |")
+        md.append("")
+    if data.get("cost"):
+        c = data["cost"]
+        md += ["## Cost on 100,000 reviews", "",
+               f"{c['units']:,} units; shipped model predict {c['shipped_model_predict_s']} s; "
+               f"adaptation step {c['adapt_total_s']} s (features {c['adapt_features_s']} s, "
+               f"fits on {c['fit_reviews']:,} reviews); 1-min load average before / after "
+               f"{c['load_avg_before'][0]:.2f} / {c['load_avg_after'][0]:.2f}.", ""]
+    return "\n".join(md)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=str(SHARED))
+    parser.add_argument("--cdiscount", type=int, default=20_000, help="Cdiscount sample size")
+    parser.add_argument("--parts", default="unseen,booking,threshold,cost,loso")
+    args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
+    data_dir = Path(args.data)
+    model = load_model()
+    data: dict[str, Any] = {"machine": machine(), "args": vars(args),
+                            "command": "python benchmarks/sentiment_adapt.py --parts " + args.parts}
+    runs: dict[str, Run] = {}
+
+    def save() -> None:
+        write_results("sentiment_adapt", markdown(data), data)
+
+    if "booking" in parts:
+        data["booking"] = booking(model, data_dir)
+        save()
+    if "unseen" in parts or "threshold" in parts:
+        data["unseen"], runs = unseen_domains(model, data_dir, args.cdiscount)
+        save()
+    if "threshold" in parts:
+        data["threshold"] = threshold_curve(runs)
+        save()
+    if "cost" in parts:
+        data["cost"] = cost(model, data_dir)
+        save()
+    if "loso" in parts:
+        data["loso"] = loso(42, data_dir)
+        save()
+    data["machine"]["load_avg_at_end"] = os.getloadavg()
+    save()
+
+
+if __name__ == "__main__":
+    main()
