@@ -5,8 +5,17 @@ Formulas
 - NPS class from a 0-10 answer: 0-6 detractor, 7-8 passive, 9-10 promoter (decimal
   scores such as Booking's 8.3 are classed by the same thresholds: < 7, < 9, >= 9).
 - ``NPS = 100 * (p - d)`` with ``p`` the promoter share and ``d`` the detractor share.
-- ``Var(NPS/100) = (p + d - (p - d)^2) / n`` (multinomial), 95% interval ``NPS ± 1.96 * 100 * sqrt(Var)``,
-  clipped to [-100, 100].
+- 95% interval of the NPS: normal approximation of the posterior of ``p - d`` under a
+  weak uniform Dirichlet(1, 1, 1) prior (one pseudo-answer per class). With
+  ``p~ = (P + 1) / (n + 3)`` and ``d~ = (D + 1) / (n + 3)``: centre ``p~ - d~``,
+  ``Var = (p~ + d~ - (p~ - d~)^2) / (n + 4)`` (the exact posterior variance), interval
+  ``100 * (centre ± 1.96 * sqrt(Var))`` clipped to [-100, 100] and widened, if needed, to
+  hold the point estimate. Why: the multinomial Wald interval
+  ``(p + d - (p - d)^2) / n`` has zero width whenever all answers fall in one class
+  ("n = 2 · -100 [-100 ; -100]") and covers 88 % at n = 10; this one never has zero width
+  and covers 95.1-95.6 % on average for n = 10..50 (exact enumeration,
+  ``tests/test_nps_interval_simulation.py``), while it converges to the Wald interval on
+  large groups (the prior weighs 3 answers). ``std_error`` is the posterior's.
 - CSAT = share of 4-5 answers on a 1-5 scale (Wilson interval).
 - CES = mean of a 1-7 effort score (normal interval).
 - Star ratings (1-5) give NPS classes only through the explicit proxy 5 = promoter,
@@ -185,19 +194,31 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, *, is_proxy:
 
     >>> r = nps_from_counts(50, 30, 20)
     >>> round(r.nps, 1), round(r.ci_low, 1), round(r.ci_high, 1)
-    (30.0, 14.3, 45.7)
+    (30.0, 14.1, 44.2)
     """
     n = promoters + passives + detractors
     if n == 0:
         return NPSResult(0, 0, 0, 0, math.nan, math.nan, math.nan, math.nan, is_proxy)
-    p, d = promoters / n, detractors / n
-    variance = max(0.0, p + d - (p - d) ** 2) / n
-    se = 100 * math.sqrt(variance)
-    value = 100 * (p - d)
-    return NPSResult(
-        n, promoters, passives, detractors, value,
-        max(-100.0, value - z * se), min(100.0, value + z * se), se, is_proxy,
-    )
+    value = 100 * (promoters - detractors) / n
+    low, high, se = nps_interval(promoters, detractors, n, z=z)
+    return NPSResult(n, promoters, passives, detractors, value, min(low, value),
+                     max(high, value), se, is_proxy)
+
+
+def nps_interval(promoters: float, detractors: float, n: float, *, z: float = Z95
+                 ) -> tuple[float, float, float]:
+    """``(ci_low, ci_high, std_error)`` of the NPS in points: Dirichlet(1, 1, 1) posterior.
+
+    See the module docstring: never zero width for ``n >= 1``, 95 % coverage from n = 10.
+
+    >>> [round(v, 1) for v in nps_interval(0, 2, 2)]  # two detractors: not certainty
+    [-100.0, 24.0, 32.7]
+    """
+    total = n + 3
+    p, d = (promoters + 1) / total, (detractors + 1) / total
+    centre = p - d
+    se = 100 * math.sqrt(max(0.0, p + d - centre**2) / (total + 1))
+    return max(-100.0, 100 * centre - z * se), min(100.0, 100 * centre + z * se), se
 
 
 def nps(classes: pd.Series, *, is_proxy: bool = False) -> NPSResult:

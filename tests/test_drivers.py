@@ -87,13 +87,14 @@ def test_nps_of_mentioners_and_impacts_by_hand() -> None:
     assert table.loc["Prix", "nps_mentioners"] == pytest.approx(100.0)
 
 
-def test_mentioner_interval_is_the_multinomial_formula() -> None:
+def test_mentioner_interval_is_the_dirichlet_posterior() -> None:
     table = _table()
-    # Livraison mentioners: p = 1/4, d = 2/4, n = 4: var = (p + d - (p - d)^2) / n
-    p, d, n = 0.25, 0.5, 4
-    half = 100 * 1.959963984540054 * math.sqrt((p + d - (p - d) ** 2) / n)
-    assert table.loc["Livraison", "nps_mentioners_ci_low"] == pytest.approx(max(-100, -25 - half))
-    assert table.loc["Livraison", "nps_mentioners_ci_high"] == pytest.approx(-25 + half)
+    # Livraison mentioners: 1 promoter, 2 detractors, n = 4. Dirichlet(1, 1, 1) posterior:
+    # p~ = 2/7, d~ = 3/7, centre -1/7, var = (p~ + d~ - (p~ - d~)^2) / 8.
+    p, d = 2 / 7, 3 / 7
+    half = 100 * 1.959963984540054 * math.sqrt((p + d - (p - d) ** 2) / 8)
+    assert table.loc["Livraison", "nps_mentioners_ci_low"] == pytest.approx(max(-100, -100 / 7 - half))
+    assert table.loc["Livraison", "nps_mentioners_ci_high"] == pytest.approx(-100 / 7 + half)
 
 
 def test_delta_interval_of_impact_by_hand() -> None:

@@ -79,18 +79,28 @@ def test_nps_class_star_proxy() -> None:
 
 
 def test_nps_from_counts_hand_computed() -> None:
-    # p = 0.5, d = 0.2, n = 100: NPS = 30; var = (0.5 + 0.2 - 0.09) / 100 = 0.0061
+    # n = 100, 50 promoters, 20 detractors: NPS = 30. Interval: Dirichlet(1, 1, 1) posterior,
+    # p~ = 51/103, d~ = 21/103, centre 30/103, var = (72/103 - (30/103)^2) / 104.
     result = S.nps_from_counts(50, 30, 20)
     assert result.nps == pytest.approx(30.0)
-    assert result.std_error == pytest.approx(100 * math.sqrt(0.0061))
-    assert result.ci_low == pytest.approx(30 - 1.959964 * 100 * math.sqrt(0.0061), abs=1e-4)
-    assert result.ci_high == pytest.approx(30 + 1.959964 * 100 * math.sqrt(0.0061), abs=1e-4)
+    se = 100 * math.sqrt((72 / 103 - (30 / 103) ** 2) / 104)
+    assert result.std_error == pytest.approx(se)
+    assert result.ci_low == pytest.approx(100 * 30 / 103 - 1.959964 * se, abs=1e-4)
+    assert result.ci_high == pytest.approx(100 * 30 / 103 + 1.959964 * se, abs=1e-4)
+    # Large n: the same as the multinomial Wald interval to 0.1 point.
+    big = S.nps_from_counts(5000, 3000, 2000)
+    wald = 1.959964 * 100 * math.sqrt((0.7 - 0.09) / 10000)
+    assert big.ci_low == pytest.approx(30 - wald, abs=0.1)
+    assert big.ci_high == pytest.approx(30 + wald, abs=0.1)
 
 
 def test_nps_edge_cases() -> None:
     assert math.isnan(S.nps_from_counts(0, 0, 0).nps)
     all_promoters = S.nps_from_counts(10, 0, 0)
     assert all_promoters.nps == 100 and all_promoters.ci_high == 100
+    assert all_promoters.ci_low < 90  # ten answers in one class are not certainty
+    two = S.nps_from_counts(0, 0, 2)
+    assert two.ci_low == -100 and two.ci_high > -100 and two.std_error > 0
     assert S.nps(pd.Series(["promoter", "detractor", None, "passive"])).nps == pytest.approx(0.0)
 
 

@@ -26,8 +26,8 @@ COMMAND_MODULES = (
 
 EPILOG = """\
 Exemple :
-  feedback-nlp analyze data/avis_assurance_2021.csv --text text --score rating \\
-      --score-scale stars --date date --segment product -o resultats/
+  feedback-nlp analyze data/avis_assurance_2021.csv --text avis --score note \\
+      --score-scale stars --date date --segment produit -o resultats/
   -> resultats/report.html, resultats/analyse.xlsx et les tables (Parquet + CSV)
 """
 

@@ -9,9 +9,10 @@ from typing import Any
 
 EXAMPLE = """\
 Exemples :
-  feedback-nlp analyze export.csv --text Commentaire --score NPS -o resultats/
-  feedback-nlp analyze avis.xlsx --sheet Réponses --text verbatim --score note \\
-      --score-scale stars --date date --channel canal --segment segment -o resultats/
+  feedback-nlp analyze data/avis_assurance_2021.csv --text avis --score note \\
+      --score-scale stars --date date --segment produit -o resultats/
+  feedback-nlp analyze data/avis_showroomprive.csv --text avis --score note \\
+      --score-scale stars --date date --channel canal -o resultats_showroom/
 
 Sorties dans le dossier -o : report.html, analyse.xlsx, les tables en Parquet et CSV
 (documents, segments, themes, priorities, ...) et summary.json.

@@ -10,8 +10,9 @@ from feedback_nlp.cli.analyze import add_column_options, build_config, column_kw
 
 EXAMPLE = """\
 Exemple :
-  feedback-nlp compare export.csv --text verbatim --score nps --date date \\
-      --before 2024-01-01:2024-03-31 --after 2024-04-01:2024-06-30 -o comparaison/
+  feedback-nlp compare data/avis_assurance_2021.csv --text avis --score note \\
+      --score-scale stars --date date --before 2021-01-01:2021-06-30 \\
+      --after 2021-07-01:2021-11-30 -o comparaison/
 
 Les thèmes sont appris une seule fois sur tout le fichier, puis lus dans chaque période :
 les deux périodes sont comparées avec le même plan de codes. Les dates sont incluses.

@@ -8,10 +8,11 @@ from typing import Any
 
 EXAMPLE = """\
 Exemples :
-  feedback-nlp analyze janvier.csv --text avis --score note --score-scale stars -o janvier/
-  feedback-nlp themes apply janvier/theme_model fevrier.csv --text avis --score note \\
-      --score-scale stars -o fevrier/
-  feedback-nlp themes fit avis.csv --text avis -o modele_themes/
+  feedback-nlp analyze data/avis_assurance_2021.csv --text avis --score note \\
+      --score-scale stars -o janvier/
+  feedback-nlp themes apply janvier/theme_model data/avis_assurance_2021.csv --text avis \\
+      --score note --score-scale stars -o fevrier/
+  feedback-nlp themes fit data/avis_assurance_2021.csv --text avis -o modele_themes/
 """
 
 

@@ -62,8 +62,10 @@ def impact_delta(values: np.ndarray, mask: np.ndarray, *, z: float = scores_mod.
         impact = share * gap
         variance = gap**2 * share * (1 - share) / n + share**2 * (var_in + var_out)
     se = np.sqrt(variance)
+    # No document in the group: the impact is 0 by definition, but nothing is known about
+    # it, so no interval (a [0 ; 0] interval would read as certainty).
     impact = np.where((inside > 0) & (outside > 0), impact, np.where(inside == 0, 0.0, np.nan))
-    se = np.where((inside > 0) & (outside > 0), se, np.where(inside == 0, 0.0, np.nan))
+    se = np.where((inside > 0) & (outside > 0), se, np.nan)
     return impact, impact - z * se, impact + z * se, se
 
 
@@ -99,7 +101,7 @@ def impact_bootstrap(values: np.ndarray, mask: np.ndarray, *, n_bootstrap: int =
         high = np.nanquantile(replicates, 1 - alpha / 2, axis=0)
         se = np.nanstd(replicates, axis=0, ddof=1)
     no_mention = mask.sum(axis=0) == 0
-    low, high, se = (np.where(no_mention, 0.0, a) for a in (low, high, se))
+    low, high, se = (np.where(no_mention, np.nan, a) for a in (low, high, se))
     return impact, low, high, se
 
 

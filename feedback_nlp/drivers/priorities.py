@@ -207,8 +207,9 @@ def _rank(table: pd.DataFrame, config: DriverConfig, is_proxy: bool, lang: str) 
                                for q in table["quadrant"]]
     low = table["negative_impact_ci_low"] if has_negative else table["nps_impact_ci_low"]
     high = table["negative_impact_ci_high"] if has_negative else table["nps_impact_ci_high"]
+    unknown = low.isna() & high.isna()  # no negative mention: no interval, not significant
     codes = np.where(table["low_support"], "low_support",
-                     np.where((low <= 0) & (high >= 0) & table["mentions"].gt(0),
+                     np.where((((low <= 0) & (high >= 0)) | unknown) & table["mentions"].gt(0),
                               "not_significant", ""))
     table["note"] = [driver_note(code, lang) for code in codes]
     table["is_proxy"] = is_proxy

@@ -125,6 +125,7 @@ def to_excel(analysis: Any, path: str | os.PathLike[str], lang: str = "fr") -> P
                                    "valign": "top"}),
         "pct": book.add_format({"num_format": "0.0%"}),
         "pts": book.add_format({"num_format": "+0.0;-0.0;0.0"}),
+        "pct100": book.add_format({"num_format": '0.0" %"'}),
         "num": book.add_format({"num_format": "0.00"}),
         "int": book.add_format({"num_format": "0"}),
         "text": book.add_format({"text_wrap": False}),
@@ -285,9 +286,7 @@ def _overview_sheet(book: Any, name: str, analysis: Any, m: dict[str, str], lang
     if info.get("is_proxy"):
         sheet.write_string(start - 1, 0, m["proxy_note"])
     if not metrics.empty:
-        spec = [(c, c, c, "pts" if c.startswith(("nps", "csat", "ces")) else
-                 "pct" if c.endswith("share") else "int" if c in ("rows", "n") else "text")
-                for c in metrics.columns if c != "is_proxy"]
+        spec = [(c, c, c, _metric_format(c)) for c in metrics.columns if c != "is_proxy"]
         for col, (column, *_rest) in enumerate(spec):
             sheet.write(start, col, column, formats["header"])
             for row, value in enumerate(metrics[column].tolist(), start=start + 1):
@@ -300,6 +299,22 @@ def _overview_sheet(book: Any, name: str, analysis: Any, m: dict[str, str], lang
                     sheet.write_number(row, col, cell, formats[spec[col][3]])
     sheet.set_column(0, 0, 44)
     sheet.set_column(1, 12, 14)
+
+
+def _metric_format(column: str) -> str:
+    """Cell format of a ``metrics`` column: NPS in signed points, shares as fractions
+    (0.0%), CSAT already in percent, CES on its 1-7 scale, counts as integers."""
+    if column in ("rows", "n") or column.endswith("_n"):
+        return "int"
+    if column.startswith("nps"):
+        return "pts"
+    if column.endswith("share"):
+        return "pct"
+    if column.startswith("csat"):
+        return "pct100"
+    if column.startswith("ces"):
+        return "num"
+    return "text"
 
 
 def _priority_chart(book: Any, sheet: Any, name: str, priorities: pd.DataFrame, lang: str) -> None:

@@ -48,7 +48,8 @@ var(--muted);font-size:12px;margin:2px 0 8px}.theme ul{margin:6px 0 0;padding-le
 font-size:13px}.theme li{margin:3px 0}.tag{display:inline-block;font-size:11px;padding:1px 6px;
 border-radius:10px;background:#e8eef7;color:var(--accent);margin-left:6px}.tag.warn{background:
 #fdecea;color:#a61b1b}.scroll{max-height:520px;overflow:auto}dl dt{font-weight:600;margin-top:8px}
-dl dd{margin:2px 0 0 0;color:var(--ink)}
+dl dd{margin:2px 0 0 0;color:var(--ink)}tr.low td{color:#9aa5b1}.tag.low{background:#eef0f2;
+color:#7b8794}
 """
 
 _RUNNER = """
@@ -156,7 +157,15 @@ def _fmt(value: Any, digits: int = 1, signed: bool = False, pct: bool = False) -
     return text + (" %" if pct else "")
 
 
+def _pct(value: Any) -> str:
+    """A value already in percent (trends, emerging): printed as is, with " %"."""
+    text = _fmt(value)
+    return text if text == "—" else text + " %"
+
+
 def _ci(low: Any, high: Any) -> str:
+    if _fmt(low) == "—" and _fmt(high) == "—":
+        return ""  # no interval (no answer in the group): nothing to show, not [0 ; 0]
     return f"[{_fmt(low, signed=True)} ; {_fmt(high, signed=True)}]"
 
 
@@ -180,6 +189,8 @@ class _Builder:
         self.figures: dict[str, dict[str, Any]] = {}
         self.nav: list[tuple[str, str]] = []
         self.is_proxy = bool(getattr(analysis, "info", {}).get("is_proxy", False))
+        config = (getattr(analysis, "info", {}) or {}).get("config", {}) or {}
+        self.min_support = int((config.get("drivers") or {}).get("min_support", 30))
 
     def _table(self, name: str) -> pd.DataFrame:
         value = getattr(self.a, name, None)
@@ -328,7 +339,7 @@ class _Builder:
                     if bool(row.get("low_support", False)) else "")
             quadrant = row.get("quadrant_label", row.get("quadrant", ""))
             rows.append(
-                "<tr>"
+                f"<tr{' class=low' if bool(row.get('low_support', False)) else ''}>"
                 f"<td class='num'>{_fmt(row.get('rank'), 0)}</td>"
                 f"<td>{html.escape(str(row['label']))}{warn}</td>"
                 f"<td class='num'>{_fmt(row.get('mentions'), 0)} ({_fmt(row.get('share'), pct=True)})</td>"
@@ -402,10 +413,14 @@ class _Builder:
         m = self.m
         order = ["detractor", "passive", "promoter"]
         pivot = table.pivot_table(index="label", columns="nps_class", values="share", aggfunc="first")
+        # Small themes: their shares (and lifts) rest on a few answers; say so on the label.
+        mentions = table.groupby("label")["mentions"].sum()
+        small = set(mentions[mentions < self.min_support].index)
         pivot = pivot.reindex(columns=[c for c in order if c in pivot.columns])
         if "detractor" in pivot.columns:
             pivot = pivot.sort_values("detractor", ascending=True)
-        labels = [_short_label(str(v), 48) for v in pivot.index]
+        labels = [_short_label(str(v), 48) + (f" · {m['n_too_small']}" if v in small else "")
+                  for v in pivot.index]
         colours = {"detractor": "#d64545", "passive": "#9aa5b1", "promoter": "#3f9142"}
         data = [
             {"type": "bar", "orientation": "h", "name": m[c], "y": labels,
@@ -451,13 +466,22 @@ class _Builder:
         emerging = self._table("emerging")
         if not emerging.empty:
             rows = []
-            shown = emerging.sort_values("change", ascending=False).head(12)
+            # Supported rows first, each block by change; shares are already in %, the change
+            # in points (of %): nothing is multiplied here.
+            low = emerging["low_support"].astype(bool) if "low_support" in emerging else False
+            shown = (emerging.assign(_low=low)
+                     .sort_values(["_low", "change"], ascending=[True, False]).head(12))
             for _, row in shown.iterrows():
+                tag = (f' <span class="tag low">{html.escape(m["n_too_small"])}</span>'
+                       if row["_low"] else "")
+                status = m.get(f"status_{row.get('status')}", str(row.get("status", "")))
                 rows.append(
-                    f"<tr><td>{html.escape(str(row.get('label', '')))}</td>"
-                    f"<td class='num'>{_fmt(row.get('share_previous'), pct=True)} → {_fmt(row.get('share_last'), pct=True)}</td>"
-                    f"<td class='num'>{_fmt(100 * row['change'] if pd.notna(row.get('change')) else np.nan, signed=True)}</td>"
-                    f"<td>{html.escape(str(row.get('status', '')))}</td></tr>"
+                    f"<tr{' class=low' if row['_low'] else ''}>"
+                    f"<td>{html.escape(str(row.get('label', '')))}{tag}</td>"
+                    f"<td class='num'>{_pct(row.get('share_previous'))} → {_pct(row.get('share_last'))}</td>"
+                    f"<td class='num'>{_fmt(row.get('change'), signed=True)} "
+                    f"{_ci(row.get('change_ci_low'), row.get('change_ci_high'))}</td>"
+                    f"<td>{html.escape(status)}</td></tr>"
                 )
             head = "".join(f"<th>{html.escape(m[k])}</th>" for k in ("theme", "period", "change", "status"))
             content += (f"<h3>{html.escape(m['emerging'])}</h3><table id='table-emerging'><thead><tr>{head}"
@@ -472,9 +496,19 @@ class _Builder:
             return ""
         m = self.m
         rows = []
-        for _, row in metrics[metrics["cut"] != "all"].iterrows():
+        groups = metrics[metrics["cut"] != "all"].copy()
+        groups["_low"] = groups["n"].fillna(0) < self.min_support
+        groups["_order"] = groups["cut"].map({c: i for i, c in enumerate(dict.fromkeys(groups["cut"]))})
+        # Within each cut: supported groups first, then those under the minimum support,
+        # each block by size: a small group never sits above a supported one.
+        groups = groups.sort_values(["_order", "_low", "n", "value"],
+                                    ascending=[True, True, False, True], kind="mergesort")
+        for _, row in groups.iterrows():
+            tag = (f' <span class="tag low">{html.escape(m["n_too_small"])}</span>'
+                   if row["_low"] else "")
             rows.append(
-                f"<tr><td>{html.escape(str(row['cut']))}</td><td>{html.escape(str(row['value']))}</td>"
+                f"<tr{' class=low' if row['_low'] else ''}><td>{html.escape(str(row['cut']))}</td>"
+                f"<td>{html.escape(str(row['value']))}{tag}</td>"
                 f"<td class='num'>{_fmt(row.get('n'), 0)}</td>"
                 f"<td class='num'>{_fmt(row.get('nps'), signed=True)} {_ci(row.get('nps_ci_low'), row.get('nps_ci_high'))}</td></tr>"
             )

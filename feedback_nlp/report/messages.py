@@ -58,6 +58,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "quadrant": "Quadrant",
         "priority_score": "Score de priorité",
         "low_support": "à surveiller — trop peu de verbatims",
+        "n_too_small": "n trop faible",
+        "status_emerging": "émergent",
+        "status_growing": "en hausse",
+        "status_stable": "stable",
+        "status_fading": "en baisse",
         "themes": "Thèmes",
         "keywords": "Mots-clés",
         "examples": "Verbatims (données personnelles masquées)",
@@ -133,6 +138,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "quadrant": "Quadrant",
         "priority_score": "Priority score",
         "low_support": "watch — too few verbatims",
+        "n_too_small": "n too small",
+        "status_emerging": "emerging",
+        "status_growing": "growing",
+        "status_stable": "stable",
+        "status_fading": "fading",
         "themes": "Themes",
         "keywords": "Keywords",
         "examples": "Verbatims (personal data masked)",
@@ -170,7 +180,10 @@ METHOD = {
          "marqueurs de contraste (mais, par contre, cependant...). Sentiment et thème sont "
          "calculés par opinion."),
         ("NPS", "NPS = % promoteurs (9–10) − % détracteurs (0–6). Intervalle à 95 % : "
-         "variance (p + d − (p − d)²) / n."),
+         "approximation normale de la loi a posteriori de p − d avec un a priori de "
+         "Dirichlet(1, 1, 1) (une réponse fictive par catégorie) : jamais de largeur nulle "
+         "sur les petits groupes, couverture de 95 % dès 10 réponses. Les groupes sous le "
+         "seuil de support sont grisés (« n trop faible ») et classés après les autres."),
         ("Impact d'un thème", "Coût des mentions négatives = NPS de tous − NPS sans ceux qui "
          "mentionnent négativement le thème ; impact toutes mentions = NPS de tous − NPS de ceux "
          "qui n'en parlent pas ; intervalles à 95 %. Un modèle de régression multi-thèmes donne "
@@ -188,8 +201,11 @@ METHOD = {
          "row with a status."),
         ("Opinions", "Each verbatim is split into sentences, then clauses at contrast markers "
          "(mais, par contre, cependant...). Sentiment and theme are computed per opinion."),
-        ("NPS", "NPS = % promoters (9–10) − % detractors (0–6). 95% interval from the variance "
-         "(p + d − (p − d)²) / n."),
+        ("NPS", "NPS = % promoters (9–10) − % detractors (0–6). 95% interval: normal "
+         "approximation of the posterior of p − d under a Dirichlet(1, 1, 1) prior (one "
+         "pseudo-answer per class): never zero width on small groups, 95% coverage from 10 "
+         "answers. Groups under the support threshold are greyed ('n too small') and listed "
+         "after the others."),
         ("Theme impact", "Negative-mention cost = NPS of all − NPS without those who mention "
          "the theme negatively; all-mention impact = NPS of all − NPS of non-mentioners; 95% "
          "intervals. A multi-theme regression gives penalties and rewards without double "
