@@ -33,7 +33,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "fr_reviews_insurance.csv.gz"
+
+def _data_dir() -> Path:
+    """``../shared/data`` of the repository (a clone in /work/main or a worktree below it)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "shared" / "data").is_dir():
+            return parent / "shared" / "data"
+    return here.parents[2] / "shared" / "data"
+
+
+DATA = _data_dir() / "fr_reviews_insurance.csv.gz"
+#: Human aspect categories of restaurant sentences: for MEASURING only (never trained or tuned
+#: on; restaurants appear in no training file).
+GOLD = _data_dir() / "fr_aspect_categories_semeval16_restaurants_train.csv.gz"
+#: Words that make a theme a praise/style theme when they lead its label (after the family):
+#: evaluative adjectives, adverbs and verbs say how customers feel, not what about.
+PRAISE_STYLE = frozenset({
+    "rapide", "rapides", "rapidement", "rapidité", "efficace", "efficaces", "efficacité",
+    "simple", "simples", "simplicité", "pratique", "pratiques", "clair", "claire", "clairs",
+    "net", "nette", "satisfait", "satisfaite", "satisfaits", "satisfaction", "content",
+    "contente", "top", "super", "parfait", "parfaite", "parfaitement", "bien", "bon", "bonne",
+    "bons", "excellent", "excellente", "agréable", "agréables", "sérieux", "sérieuse",
+    "réactif", "réactive", "réactivité", "professionnel", "professionnelle",
+    "professionnalisme", "pro", "facile", "faciles", "facilité", "fluide", "recommande",
+    "recommander", "déçu", "déçue", "merci", "bravo", "nickel", "génial", "impeccable",
+    "correct", "correcte", "cher", "chère", "attractif", "attractifs", "intéressant",
+    "intéressants", "compétitif", "compétitifs", "mauvais", "mauvaise", "nul", "nulle",
+})
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -110,6 +137,154 @@ def run_backend(name: str, texts: list[str], seeds: list[int], fit_sample: int |
     return {"rows": rows, "ari": mean_ari(runs)}
 
 
+def praise_style(label: str) -> bool:
+    """A label whose first phrase (after "Family — ") starts with a praise/style word."""
+    text = label.split(" — ", 1)[-1].lower()
+    first = text.split(",")[0].replace("'", " ").split()
+    return bool(first) and first[0] in PRAISE_STYLE
+
+
+def gold_topics(categories: object) -> set[str]:
+    """Gold topics of a sentence: the ENTITY of each ENTITY#ATTRIBUTE, PRICES on its own."""
+    if not isinstance(categories, str) or not categories.strip():
+        return set()
+    out = set()
+    for category in categories.split("|"):
+        entity, _, attribute = category.strip().partition("#")
+        out.add("PRICES" if attribute == "PRICES" else entity)
+    return out
+
+
+def gold_scores(ids: np.ndarray, sets: list[set[str]]) -> dict:
+    """NMI (sentences with one gold topic), size-weighted category-recovery F1, shares."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    ids = np.asarray(ids)
+    single = np.array([len(g) == 1 for g in sets])
+    labels = [next(iter(g)) for g in sets if len(g) == 1]
+    themes = sorted(set(ids.tolist()) - {-1, -2})
+    f1s, weights = [], []
+    for topic in sorted({t for g in sets for t in g}):
+        member = np.array([topic in g for g in sets])
+        best = 0.0
+        for theme in themes:
+            hit = ids == theme
+            tp = int((member & hit).sum())
+            if tp:
+                best = max(best, 2 * tp / (int(member.sum()) + int(hit.sum())))
+        f1s.append(best)
+        weights.append(int(member.sum()))
+    sizes = np.bincount(ids[ids >= 0]) if (ids >= 0).any() else np.zeros(1)
+    return {"nmi": float(normalized_mutual_info_score(labels, ids[single])),
+            "recovery_f1": float(np.average(f1s, weights=weights)),
+            "unassigned": float((ids == -1).mean()), "general": float((ids == -2).mean()),
+            "largest": float(sizes.max() / len(ids)), "n_themes": len(themes)}
+
+
+def run_dev_gold(backends: list[str], seeds: list[int], lda_topics: int = 0) -> dict:
+    """Themes of the 1,664 restaurant sentences vs their human aspect categories (measure only).
+
+    Every sentence is a unit (the gold is per sentence); the model is fitted on all of them,
+    unsupervised, as a client's new export would be. NMI counts the sentences with exactly one
+    gold topic (unassigned -1 and the general bucket -2 are clusters of their own there, so
+    they cost NMI); recovery F1 uses every sentence and each topic's best theme.
+    """
+    from feedback_nlp.topics import ThemeModel
+
+    gold = pd.read_csv(GOLD)
+    texts = gold["sentence"].astype(str).tolist()
+    sets = [gold_topics(c) for c in gold["categories"]]
+    out: dict[str, dict] = {}
+    for backend in backends:
+        rows = []
+        for seed in seeds:
+            start = time.perf_counter()
+            model = ThemeModel(embedding=backend, random_state=seed)
+            ids = model.fit_transform(texts)
+            labels = model.themes_table()["label"].tolist()
+            rows.append({"seed": seed, "seconds": time.perf_counter() - start,
+                         "load_1min": os.getloadavg()[0], **gold_scores(ids, sets),
+                         "labels": labels,
+                         "praise_style": sum(praise_style(label) for label in labels),
+                         "ids": ids})
+        out[backend] = {"rows": rows, "ari": mean_ari([r["ids"] for r in rows])}
+    if lda_topics:
+        lda = run_lda(texts, seeds, lda_topics)
+        out["lda (sklearn)"] = {"rows": [{"seed": r["seed"], "seconds": r["seconds"],
+                                          "load_1min": os.getloadavg()[0],
+                                          **gold_scores(ids, sets), "labels": [],
+                                          "praise_style": 0, "ids": ids}
+                                         for r, ids in zip(lda["rows"], lda["ids"])],
+                                "ari": lda["ari"]}
+    for res in out.values():
+        for row in res["rows"]:
+            row.pop("ids")
+    return {"sentences": len(texts), "single_topic": int(sum(len(g) == 1 for g in sets)),
+            "topics": sorted({t for g in sets for t in g}), "runs": out}
+
+
+def gold_summary(gold: dict | None) -> dict | None:
+    """Means over seeds per backend (+ the first seed's labels), for the JSON."""
+    if not gold:
+        return None
+    table = []
+    for backend, res in gold["runs"].items():
+        rows = res["rows"]
+        table.append({"backend": backend, "ari_seeds": res["ari"],
+                      **{k: float(np.mean([r[k] for r in rows]))
+                         for k in ("nmi", "recovery_f1", "unassigned", "general", "largest",
+                                   "n_themes", "praise_style", "seconds", "load_1min")},
+                      "nmi_per_seed": [r["nmi"] for r in rows],
+                      "labels_first_seed": rows[0]["labels"]})
+    return {k: v for k, v in gold.items() if k != "runs"} | {"table": table}
+
+
+def gold_lines(gold: dict | None) -> list[str]:
+    """The markdown section of the aspect-gold measures."""
+    summary = gold_summary(gold)
+    if not summary:
+        return []
+    lines = ["", "## Dev gold: restaurant sentences with human aspect categories (measure only)",
+             "", f"{summary['sentences']} sentences of {GOLD.name} (restaurants: a domain of no "
+             f"training file), each sentence a unit, fitted unsupervised. NMI over the "
+             f"{summary['single_topic']} sentences with one gold topic (entities "
+             f"{', '.join(summary['topics'])}; PRICES on its own; unassigned -1 and the general "
+             "bucket -2 count as clusters); recovery F1 = for each gold topic the best theme's "
+             "F1, weighted by topic size (all sentences). Means over the seeds; ARI = mean "
+             "pairwise adjusted Rand index between seeds.", "",
+             "| backend | NMI | recovery F1 | themes | unassigned | general bucket | largest "
+             "theme | praise/style themes | ARI seeds | fit s | load 1-min |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in summary["table"]:
+        lines.append(f"| {row['backend']} | {row['nmi']:.3f} | {row['recovery_f1']:.3f} | "
+                     f"{row['n_themes']:.1f} | {100 * row['unassigned']:.1f}% | "
+                     f"{100 * row['general']:.1f}% | {100 * row['largest']:.1f}% | "
+                     f"{row['praise_style']:.1f} | {row['ari_seeds']:.2f} | "
+                     f"{row['seconds']:.1f} | {row['load_1min']:.1f} |")
+    for row in summary["table"]:
+        if row["labels_first_seed"]:
+            lines += ["", f"Labels, {row['backend']}, first seed: "
+                      + "; ".join(row["labels_first_seed"])]
+    return lines
+
+
+def write_gold_only(gold: dict | None, name: str) -> None:
+    """``--gold-only``: write ``<name>.md/json`` with the aspect-gold section alone."""
+    meta = {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "machine": f"{platform.machine()} {platform.processor() or ''} "
+                       f"{os.cpu_count()} CPUs".strip(),
+            "loadavg_end": list(os.getloadavg()), "python": platform.python_version()}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(
+        {"meta": meta, "dev_gold": gold_summary(gold)}, ensure_ascii=False, indent=1,
+        default=float), encoding="utf-8")
+    lines = [f"# Themes on the aspect gold ({meta['date']})", "",
+             f"Machine: {meta['machine']}, shared (load average at the end "
+             f"{meta['loadavg_end'][0]:.2f}); Python {meta['python']}.", *gold_lines(gold)]
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
 def parse_candidate(spec: str) -> tuple[str, dict]:
     """``reducer:fit_sample:epochs`` (e.g. ``umap:10000:200``) -> (name, ThemeModel params)."""
     reducer, sample, epochs = (spec.split(":") + ["", ""])[:3]
@@ -176,7 +351,7 @@ def run_lda(texts: list[str], seeds: list[int], n_topics: int) -> dict:
         rows.append({"seed": seed, "seconds": seconds, "embed_seconds": 0.0,
                      "peak_mib": peak / 2**20, "n_themes": n_topics,
                      "unassigned": float((ids == -1).mean()), "topics": topics, "labels": []})
-    return {"rows": rows, "ari": mean_ari(runs)}
+    return {"rows": rows, "ari": mean_ari(runs), "ids": runs}
 
 
 def summarise(name: str, res: dict, binary: object, index: dict[str, int]) -> dict:
@@ -209,9 +384,21 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true",
                         help="also time fits in fresh processes (1k and all reviews' units)")
     parser.add_argument("--name", default="themes")
+    parser.add_argument("--gold-backends", default="default,aspects",
+                        help="backends measured on the restaurant aspect gold ('' = skip)")
+    parser.add_argument("--gold-only", action="store_true",
+                        help="only the aspect-gold section (no insurance corpus)")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     started = time.perf_counter()
+    gold_backends = [b for b in args.gold_backends.split(",") if b]
+    gold = run_dev_gold(gold_backends, seeds, lda_topics=20 if args.lda else 0) \
+        if gold_backends else None
+    if gold:
+        print("gold done", round(time.perf_counter() - started), "s", flush=True)
+    if args.gold_only:
+        write_gold_only(gold, args.name)
+        return
     texts = load_units(args.reviews, seed=0)
     from feedback_nlp.topics.keywords import keyword_vectorizer
 
@@ -253,7 +440,7 @@ def main() -> None:
             "defaults": {k: v for k, v in ThemeModel().get_params().items()
                          if k in ("fit_sample", "reducer", "umap_epochs", "n_jobs")},
             "data": DATA.name}
-    out = {"meta": meta, "table": table, "cold": cold,
+    out = {"meta": meta, "table": table, "cold": cold, "dev_gold": gold_summary(gold),
            "labels_first_seed": {b: r["rows"][0]["labels"] for b, r in results.items()},
            "keywords_first_seed": {b: r["rows"][0]["topics"] for b, r in results.items()}}
     RESULTS.mkdir(exist_ok=True)
@@ -289,6 +476,7 @@ def main() -> None:
         lines += [f"| {c['what']} | {c['units']} | {c['fit_seconds']:.1f} | "
                   f"{c['process_seconds']:.1f} | {c['n_themes']} | {c['loadavg_before'][0]:.2f} |"
                   for c in cold]
+    lines += gold_lines(gold)
     lines += ["", "## Theme labels, default backend, first seed", ""]
     first = next(iter(results))
     lines += [f"- {label}" for label in results[first]["rows"][0]["labels"]]

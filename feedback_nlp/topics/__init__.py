@@ -21,10 +21,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.topics.constants import OTHER_FAMILY, OTHER_ID, OTHER_LABEL
+from feedback_nlp.topics.constants import (
+    GENERAL_FAMILY,
+    GENERAL_ID,
+    GENERAL_LABEL,
+    OTHER_FAMILY,
+    OTHER_ID,
+    OTHER_LABEL,
+)
 from feedback_nlp.topics.model import ThemeModel
 
-__all__ = ["ThemeModel", "annotate", "apply", "curate", "themes_table", "OTHER_ID", "OTHER_LABEL"]
+__all__ = ["ThemeModel", "annotate", "apply", "assign", "curate", "themes_table", "OTHER_ID",
+           "OTHER_LABEL", "GENERAL_ID", "GENERAL_LABEL"]
 
 THEME_COLUMNS = ["theme_id", "label", "family", "keywords", "n_segments", "n_documents", "share",
                  "negative_share", "neutral_share", "positive_share", "net_sentiment", "examples"]
@@ -68,24 +76,56 @@ def annotate(analysis: Any, config: Any, progress: Any = None) -> Any:
                           theme_model=model if hasattr(model, "centroids_") else None)
 
 
-def _write_columns(analysis: Any, segments: pd.DataFrame, ids: np.ndarray, model: ThemeModel,
-                   vectors: np.ndarray, theme_model: Any) -> Any:
-    """A copy of ``analysis`` with the theme columns, ``themes`` and ``theme_model`` set."""
-    labels = dict(zip(model.themes_table()["theme_id"], model.themes_table()["label"],
-                      strict=True)) if hasattr(model, "centroids_") else {}
+def _labels(model: Any) -> dict[int, str]:
+    """Theme id -> label of a fitted model, the general-satisfaction bucket included."""
+    if not hasattr(model, "centroids_"):
+        return {}
+    table = model.themes_table()
+    return {**dict(zip(table["theme_id"].astype(int).tolist(), table["label"], strict=True)),
+            GENERAL_ID: GENERAL_LABEL}
+
+
+def _theme_columns(documents: pd.DataFrame, segments: pd.DataFrame, ids: np.ndarray,
+                   labels: dict[int, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Copies of ``documents`` and ``segments`` with the theme columns of ``ids``.
+
+    ``segments.theme_id/theme_label`` for every unit; ``documents.theme_ids`` (sorted,
+    distinct, themes only: neither -1 nor the general-satisfaction bucket -2) and
+    ``theme_labels``.
+    """
+    segments = segments.copy()
     segments["theme_id"] = np.asarray(ids, dtype=np.int64)
     segments["theme_label"] = [labels.get(int(t), OTHER_LABEL) for t in ids]
-    documents = analysis.documents.copy()
+    documents = documents.copy()
     per_doc: dict[Any, list[int]] = {}
     for row_id, theme in zip(segments["row_id"].tolist(), segments["theme_id"].tolist(),
                              strict=True):
-        if theme != OTHER_ID:
+        if theme != OTHER_ID and theme != GENERAL_ID:
             themes = per_doc.setdefault(row_id, [])
             if theme not in themes:
                 themes.append(int(theme))
     documents["theme_ids"] = [sorted(per_doc.get(r, [])) for r in documents["row_id"].tolist()]
     documents["theme_labels"] = [[labels.get(t, OTHER_LABEL) for t in ids_]
                                  for ids_ in documents["theme_ids"]]
+    return documents, segments
+
+
+def assign(model: ThemeModel, documents: pd.DataFrame,
+           segments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tag new ``documents``/``segments`` with a fitted model (no refit): the theme columns
+    of the contract, as :func:`annotate` writes them. Used by the Dask/Spark engine."""
+    from feedback_nlp.topics.embeddings import get_embedder
+
+    texts = segments["text"].astype(str).tolist() if "text" in segments.columns else []
+    ids = model.transform(texts, get_embedder(model.embedding).embed(texts)) if texts \
+        else np.zeros(0, dtype=np.int64)
+    return _theme_columns(documents, segments, np.asarray(ids, dtype=np.int64), _labels(model))
+
+
+def _write_columns(analysis: Any, segments: pd.DataFrame, ids: np.ndarray, model: ThemeModel,
+                   vectors: np.ndarray, theme_model: Any) -> Any:
+    """A copy of ``analysis`` with the theme columns, ``themes`` and ``theme_model`` set."""
+    documents, segments = _theme_columns(analysis.documents, segments, ids, _labels(model))
     return dataclasses.replace(analysis, segments=segments, documents=documents,
                                themes=themes_table(documents, segments, model, vectors),
                                theme_model=theme_model)
@@ -98,9 +138,10 @@ def themes_table(documents: pd.DataFrame, segments: pd.DataFrame, model: ThemeMo
         info = pd.DataFrame(columns=["theme_id", "label", "family", "keywords"])
     else:
         info = model.themes_table().drop(columns="size")
-    info = pd.concat([info, pd.DataFrame([{"theme_id": OTHER_ID, "label": OTHER_LABEL,
-                                           "family": OTHER_FAMILY, "keywords": ""}])],
-                     ignore_index=True)
+    info = pd.concat([info, pd.DataFrame([
+        {"theme_id": GENERAL_ID, "label": GENERAL_LABEL, "family": GENERAL_FAMILY, "keywords": ""},
+        {"theme_id": OTHER_ID, "label": OTHER_LABEL, "family": OTHER_FAMILY, "keywords": ""}])],
+        ignore_index=True)
     usable = int((documents.get("text_status", pd.Series(dtype=object)) == "ok").sum())
     has_sentiment = "sentiment" in segments.columns
     rows: list[dict[str, Any]] = []
@@ -128,8 +169,10 @@ def themes_table(documents: pd.DataFrame, segments: pd.DataFrame, model: ThemeMo
                      "share": n_doc / usable if usable else np.nan, **shares,
                      "examples": examples})
     table = pd.DataFrame(rows, columns=THEME_COLUMNS)
-    table = table[(table["n_segments"] > 0) | (table["theme_id"] != OTHER_ID)]
+    table = table[(table["n_segments"] > 0) | (table["theme_id"] >= 0)]
+    # Themes by size, then the general-satisfaction bucket, then "Autre / non classé".
     order = np.lexsort((table["theme_id"].to_numpy(), -table["n_segments"].to_numpy(),
+                        (table["theme_id"] == GENERAL_ID).to_numpy(),
                         (table["theme_id"] == OTHER_ID).to_numpy()))
     return table.iloc[order].reset_index(drop=True)
 
@@ -141,7 +184,7 @@ def _examples(members: pd.DataFrame, vectors: np.ndarray | None, model: ThemeMod
         return []
     texts = members["text"].astype(str).tolist()
     order = np.arange(len(texts))
-    if vectors is not None and model is not None and theme_id != OTHER_ID \
+    if vectors is not None and model is not None and theme_id >= 0 \
             and hasattr(model, "centroids_"):
         order = np.argsort(-(vectors @ model.centroids_[theme_id]), kind="stable")
     picked: list[str] = []

@@ -92,7 +92,7 @@ def split_out(model: Any, theme_id: int, terms: Sequence[str], label: str,
     if moved.all():
         raise ConfigError(f"every opinion of theme {theme_id} contains those terms: nothing "
                           "would stay in it.", fix="rename the theme instead.")
-    counts = count_terms(model.vocabulary_, texts)
+    counts = count_terms(model.vocabulary_, texts, getattr(model, "subjects_", False))
     new_id = len(model.theme_ids_)
     parts = {theme_id: ~moved, new_id: moved}
     model.centroids_ = np.vstack([model.centroids_, np.zeros((1, model.centroids_.shape[1]),
@@ -109,7 +109,11 @@ def split_out(model: Any, theme_id: int, terms: Sequence[str], label: str,
     keywords = ctfidf_keywords(model.term_counts_, model.vocabulary_, model.n_keywords)
     model.keywords_[theme_id] = keywords[theme_id]
     model.keywords_.append(keywords[new_id])
-    model.families_.append(model.taxonomy_.family_of(keywords[new_id], model.term_counts_[new_id],
-                                                     model.vocabulary_))
+    model.families_.append(model.families_[theme_id] if getattr(model, "subjects_", False)
+                           else model.taxonomy_.family_of(keywords[new_id],
+                                                          model.term_counts_[new_id],
+                                                          model.vocabulary_))
+    if hasattr(model, "family_scores_"):
+        model.family_scores_.append(model.family_scores_[theme_id])
     model.labels_.append(str(label))
     return new_id

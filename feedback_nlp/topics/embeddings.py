@@ -272,7 +272,8 @@ _CACHE: dict[str, Any] = {}
 
 
 def get_embedder(spec: str | Any = "default") -> Any:
-    """Resolve ``"default"``, ``"spacy"``, a directory, or an object with ``embed``."""
+    """Resolve ``"default"``, ``"aspects"``, ``"spacy"``, a directory, or an object with
+    ``embed``."""
     if not isinstance(spec, str):
         if not hasattr(spec, "embed"):
             raise ConfigError("[themes] embedding must be a name, a directory or an object "
@@ -285,6 +286,10 @@ def get_embedder(spec: str | Any = "default") -> Any:
             raise ModelLoadError(f"the shipped embedding model is missing ({DEFAULT_MODEL_DIR}).",
                                  fix="run scripts/build_theme_embeddings.py.")
         embedder: Any = LSAEmbedding.load(DEFAULT_MODEL_DIR)
+    elif spec in ("aspects", "aspects-fr"):
+        from feedback_nlp.topics.aspects import load_aspects
+
+        embedder = load_aspects()
     elif spec == "spacy" or spec.startswith("spacy:"):
         embedder = SpacyEmbedding(spec.split(":", 1)[1] if ":" in spec else "fr_core_news_md")
     else:

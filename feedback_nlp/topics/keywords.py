@@ -108,8 +108,14 @@ def ctfidf_keywords(term_counts: np.ndarray, vocabulary: Sequence[str], n: int =
     return out
 
 
-def count_terms(vocabulary: Sequence[str], texts: Sequence[str]) -> Any:
-    """Document x term counts of ``texts`` over a fixed ``vocabulary`` (sparse matrix)."""
-    vectorizer = keyword_vectorizer(min_df=1)
+def count_terms(vocabulary: Sequence[str], texts: Sequence[str], subjects: bool = False) -> Any:
+    """Document x term counts of ``texts`` over a fixed ``vocabulary`` (sparse matrix); noun
+    lemmas and noun pairs when ``subjects`` (the aspect vectorizer), else French words."""
+    if subjects:
+        from feedback_nlp.topics.aspects import aspect_vectorizer
+
+        vectorizer = aspect_vectorizer(min_df=1)
+    else:
+        vectorizer = keyword_vectorizer(min_df=1)
     vectorizer.set_params(vocabulary={w: i for i, w in enumerate(vocabulary)})
     return vectorizer.fit_transform(list(texts))

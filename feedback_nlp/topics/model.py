@@ -36,7 +36,13 @@ from sklearn.base import BaseEstimator
 from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError
 from feedback_nlp.topics import curation
 from feedback_nlp.topics.clusters import merge_small, normalise, outlier_threshold, split_large
-from feedback_nlp.topics.constants import MODEL_FORMAT, OTHER_FAMILY, OTHER_ID, OTHER_LABEL
+from feedback_nlp.topics.constants import (
+    GENERAL_ID,
+    MODEL_FORMAT,
+    OTHER_FAMILY,
+    OTHER_ID,
+    OTHER_LABEL,
+)
 from feedback_nlp.topics.embeddings import get_embedder, normalize_for_terms
 from feedback_nlp.topics.keywords import (
     KEEP_WORDS,
@@ -49,7 +55,7 @@ from feedback_nlp.topics.knn import enable_umap_numba_cache, exact_cosine_knn, n
 from feedback_nlp.topics.labels import make_labels
 from feedback_nlp.topics.taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["KEEP_WORDS", "MODEL_FORMAT", "OTHER_FAMILY", "OTHER_ID", "OTHER_LABEL",
+__all__ = ["GENERAL_ID", "KEEP_WORDS", "MODEL_FORMAT", "OTHER_FAMILY", "OTHER_ID", "OTHER_LABEL",
            "CONFIG_PARAMS", "ThemeModel", "french_stop_words", "keyword_vectorizer"]
 
 #: ``[themes]`` config field -> ``ThemeModel`` parameter: the one place they are mapped
@@ -58,6 +64,11 @@ CONFIG_PARAMS = {"embedding": "embedding", "taxonomy": "taxonomy",
                  "min_theme_size": "min_theme_size", "max_themes": "max_themes",
                  "fit_sample": "fit_sample", "max_unassigned": "max_unassigned",
                  "max_theme_share": "max_theme_share"}
+#: Subject-based embeddings (aspects): a theme's family is the taxonomy family whose noun
+#: vector is the most similar to the theme centroid, when the cosine reaches this; else none
+#: ("Autres sujets"). Chosen by reading the bundled insurance sample's themes (0.5 gave "Qualité
+#: produit — chien, animal" and "Site et appli — téléphone, net"), never on the aspect gold.
+FAMILY_MIN_SIMILARITY = 0.6
 #: Parameters holding stage objects: fit-time only, never saved.
 _STAGE_PARAMS = ("umap_model", "hdbscan_model", "vectorizer_model")
 class ThemeModel(BaseEstimator):  # type: ignore[misc]
@@ -172,6 +183,14 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
             return np.asarray(embeddings, dtype=np.float32)
         return get_embedder(self.embedding).embed(list(texts))
 
+    def _keyword_vectorizer(self, min_df: int) -> Any:
+        """Keywords of subject themes are noun lemmas; of the others, French words."""
+        if getattr(self, "subjects_", False):
+            from feedback_nlp.topics.aspects import aspect_vectorizer
+
+            return aspect_vectorizer(min_df=min_df)
+        return keyword_vectorizer(min_df=min_df)
+
     def min_cluster_size(self, n: int) -> int:
         """HDBSCAN ``min_cluster_size`` scaled to the corpus (≈0.5% of the fitted opinions)."""
         if self.min_theme_size is not None:
@@ -223,6 +242,7 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         texts = [str(t) for t in texts]
         vectors = self._embed(texts, embeddings)
         self.taxonomy_ = load_taxonomy(self.taxonomy)
+        self.subjects_ = bool(getattr(get_embedder(self.embedding), "subject_based", False))
         self.embedding_name_ = getattr(get_embedder(self.embedding), "name", str(self.embedding)) \
             if embeddings is None else str(getattr(self.embedding, "name", self.embedding))
         unique = self._fit_rows(texts, vectors)
@@ -274,7 +294,7 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         # BERTopic fits this vectorizer on one document per *topic*: min_df counts topics, so
         # it must stay below the number of topics (min_df=3 crashed with 2 topics).
         vectorizer = clone(self.vectorizer_model) if self.vectorizer_model is not None \
-            else keyword_vectorizer(min_df=2)
+            else self._keyword_vectorizer(min_df=2)
         return umap_model, hdbscan_model, vectorizer
 
     def _fit_bertopic(self, docs: list[str], vectors: np.ndarray) -> np.ndarray:
@@ -356,7 +376,7 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         """Small corpora: opinions matched to taxonomy families by their words."""
         matches = self.taxonomy_.match(docs)
         self.topic_model_ = None
-        self.vectorizer_ = keyword_vectorizer(min_df=1)
+        self.vectorizer_ = self._keyword_vectorizer(min_df=1)
         topics = np.full(len(docs), OTHER_ID)
         family_ids = {key: i for i, key in enumerate(self.taxonomy_.keys)}
         for i, family in enumerate(matches):
@@ -411,9 +431,32 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         keywords = self._keywords_from_bertopic(ids) or ctfidf_keywords(
             self.term_counts_, vocabulary, self.n_keywords)
         self.keywords_ = [list(k) for k in keywords]
-        self.families_ = [self.taxonomy_.family_of(k, self.term_counts_[row], vocabulary)
-                          for row, k in enumerate(self.keywords_)]
+        if getattr(self, "subjects_", False):
+            self.families_, self.family_scores_ = self._families_by_meaning()
+        else:
+            self.families_ = [self.taxonomy_.family_of(k, self.term_counts_[row], vocabulary)
+                              for row, k in enumerate(self.keywords_)]
         self.labels_ = self._make_labels(docs, topics)
+
+    def family_vectors(self) -> np.ndarray:
+        """One unit vector per taxonomy family: its terms embedded like the opinions."""
+        embedder = get_embedder(self.embedding)
+        rows = [embedder.embed(sorted(self.taxonomy_.terms_of(key))).sum(axis=0)
+                for key in self.taxonomy_.keys]
+        return normalise(np.stack(rows)) if rows else np.zeros((0, self.centroids_.shape[1]))
+
+    def _families_by_meaning(self) -> tuple[list[str | None], list[float]]:
+        """Each theme's closest family (cosine of centroid and family vector) and the score;
+        None below :data:`FAMILY_MIN_SIMILARITY`."""
+        families = self.family_vectors()
+        if len(families) == 0 or len(self.centroids_) == 0:
+            return [None] * len(self.centroids_), [0.0] * len(self.centroids_)
+        sims = self.centroids_ @ families.T
+        keys = list(self.taxonomy_.keys)
+        best = sims.argmax(axis=1)
+        scores = [round(float(sims[row, j]), 4) for row, j in enumerate(best)]
+        return ([keys[j] if score >= FAMILY_MIN_SIMILARITY else None
+                 for j, score in zip(best, scores, strict=True)], scores)
 
     def _keywords_from_bertopic(self, ids: list[int]) -> list[list[str]] | None:
         model = getattr(self, "topic_model_", None)
@@ -451,17 +494,24 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         """Theme id of each text by nearest theme centroid (``-1`` below the threshold)."""
         self._check_fitted()
         vectors = self._embed(list(texts), embeddings)
+        empty = np.where(np.linalg.norm(vectors, axis=1) == 0, self._no_subject_id(), OTHER_ID) \
+            .astype(np.int64) if len(vectors) else np.zeros(0, dtype=np.int64)
         if len(vectors) == 0 or len(self.centroids_) == 0:
-            return np.full(len(vectors), OTHER_ID, dtype=np.int64)
+            return empty
         active = [t for t in self.theme_ids_ if t not in self.excluded_ and self.sizes_[t] > 0]
         if not active:
-            return np.full(len(vectors), OTHER_ID, dtype=np.int64)
+            return empty
         sims = vectors @ self.centroids_[active].T
         best = sims.argmax(axis=1)
         out = np.asarray(active, dtype=np.int64)[best]
         out[sims.max(axis=1) < self.threshold_] = OTHER_ID
-        out[np.linalg.norm(vectors, axis=1) == 0] = OTHER_ID
+        out[np.linalg.norm(vectors, axis=1) == 0] = self._no_subject_id()
         return out
+
+    def _no_subject_id(self) -> int:
+        """Where a unit without a subject goes: the general-satisfaction bucket
+        (:data:`GENERAL_ID`) for subject-based embeddings, else "Autre / non classé"."""
+        return GENERAL_ID if getattr(self, "subjects_", False) else OTHER_ID
 
 
     # -- curation (see feedback_nlp.topics.curation) -----------------------------------------
@@ -550,6 +600,9 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
                  "labels": self.labels_,
                  "families": self.families_, "keywords": self.keywords_,
                  "vocabulary": self.vocabulary_, "taxonomy": self.taxonomy_.to_dict()}
+        if getattr(self, "subjects_", False):  # only written for subject models (older files)
+            state["subjects"] = True
+            state["family_scores"] = list(getattr(self, "family_scores_", []))
         (out / "model.json").write_text(json.dumps(state, ensure_ascii=False, indent=1),
                                         encoding="utf-8")
         return out
@@ -589,6 +642,9 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         model.term_counts_ = tensors["term_counts"]
         model.sizes_ = tensors["sizes"]
         model.topic_model_ = None
+        model.subjects_ = bool(state.get("subjects", False))
+        if model.subjects_:
+            model.family_scores_ = [float(x) for x in state.get("family_scores", [])]
         return model
 
 
