@@ -28,6 +28,9 @@ def register(subparsers: Any) -> None:
     apply = sub.add_parser("apply", help="étiqueter un fichier avec un modèle de thèmes sauvegardé")
     apply.add_argument("model_dir", help="dossier theme_model (écrit par analyze -o ou themes fit)")
     apply.add_argument("file", help="CSV, XLSX, Parquet ou JSONL")
+    apply.add_argument("--embedding", metavar="DIR",
+                       help="dossier du modèle de plongements utilisé à l'entraînement, s'il "
+                            "n'est pas celui livré (un modèle sauvegardé ne choisit pas de chemin)")
     fit = sub.add_parser("fit", help="entraîner un modèle de thèmes et le sauvegarder")
     fit.add_argument("file", help="CSV, XLSX, Parquet ou JSONL")
     for command in (apply, fit):
@@ -75,8 +78,12 @@ def _analyze(args: argparse.Namespace, config: Any) -> Any:
 def run_apply(args: argparse.Namespace) -> int:
     from feedback_nlp.topics import ThemeModel
 
-    ThemeModel.load(args.model_dir)  # fail fast with a clear error before reading the data
-    result = _analyze(args, _config(args, {"model": str(args.model_dir)}))
+    # fail fast with a clear error before reading the data
+    ThemeModel.load(args.model_dir, embedding=args.embedding)
+    themes: dict[str, Any] = {"model": str(args.model_dir)}
+    if args.embedding:
+        themes["embedding"] = args.embedding
+    result = _analyze(args, _config(args, themes))
     result.save(args.output)
     print(result.summary())
     print(f"Thèmes appliqués depuis {args.model_dir}; résultats dans {Path(args.output).resolve()}")

@@ -41,8 +41,8 @@ THEME_COLUMNS = ["theme_id", "label", "family", "keywords", "n_segments", "n_doc
 def _model_from_config(config: Any) -> ThemeModel:
     themes = config.themes
     saved = getattr(themes, "model", None)
-    if saved:
-        return ThemeModel.load(saved)
+    if saved:  # the model's embedding folder only when the config names it (issue 18)
+        return ThemeModel.load(saved, embedding=getattr(themes, "embedding", None))
     return ThemeModel.from_config(themes, seed=config.seed)
 
 

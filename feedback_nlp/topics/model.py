@@ -608,23 +608,32 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         return out
 
     @classmethod
-    def load(cls, directory: str | Path) -> ThemeModel:
-        """Load a directory written by :meth:`save` (no code runs)."""
+    def load(cls, directory: str | Path, embedding: str | None = None) -> ThemeModel:
+        """Load a directory written by :meth:`save` (no code runs).
+
+        Every value of ``model.json`` is checked against the weights (``[E301]``); a
+        model fitted with a non-shipped embedding folder needs that folder passed as
+        ``embedding`` (the saved model never chooses a path to load)."""
         from safetensors.numpy import load_file
 
         from feedback_nlp._safe import check_model_dir
+        from feedback_nlp.topics._saved import check_state, resolve_embedding
 
         path = check_model_dir(directory, ["model.json", "weights.safetensors"],
                                what="theme model")
         try:
             state = json.loads((path / "model.json").read_text(encoding="utf-8"))
             tensors = load_file(str(path / "weights.safetensors"))
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # OSError, JSON errors, SafetensorError (a cut file)...
             raise ModelLoadError(f"cannot read a theme model in {path}: {exc}",
-                                 fix="pass the theme_model folder written by analyze/save.") from exc
-        if state.get("format") != MODEL_FORMAT:
+                                 fix="pass the theme_model folder written by analyze/save.") from None
+        if not isinstance(state, dict) or state.get("format") != MODEL_FORMAT:
             raise ModelLoadError(f"{path} is not a feedback-nlp theme model.",
                                  fix="pass the theme_model folder written by analyze/save.")
+        defaults = {k: v for k, v in cls().get_params(deep=False).items() if k not in _STAGE_PARAMS}
+        check_state(state, tensors, path, defaults)
+        state["params"]["embedding"] = resolve_embedding(state["params"].get("embedding", "default"),
+                                                         embedding, path)
         model = cls(**state["params"])
         model.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])
         model.embedding_name_ = state["embedding_name"]
