@@ -103,3 +103,11 @@ def test_model_json_does_not_choose_the_embedding_folder(tmp_path: Path) -> None
     _edit(folder, lambda s: s["params"].update(embedding="spacy:/etc/passwd"))
     with pytest.raises(ModelLoadError, match="not shipped"):
         ThemeModel.load(folder)
+
+
+@pytest.mark.parametrize("name", ["default", "lsa", "aspects", "aspects-fr", "spacy",
+                                  "spacy:fr_core_news_md"])
+def test_every_shipped_embedding_name_is_accepted(name: str) -> None:
+    from feedback_nlp.topics._saved import resolve_embedding
+
+    assert resolve_embedding(name, None, Path("m")) == name
