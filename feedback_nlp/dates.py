@@ -88,6 +88,7 @@ def _numeric_order(texts: list[str]) -> str:
 
 
 def _parse_one(raw: Any, folded: str, order: str) -> tuple[Any, str]:
+    value: Any
     if isinstance(raw, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
         value = pd.Timestamp(raw)
         return (value.tz_convert(None) if value.tzinfo is not None else value), ""
