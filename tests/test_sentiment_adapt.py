@@ -129,6 +129,10 @@ def test_analyze_adapts_by_default_and_no_adapt_turns_it_off() -> None:
     assert "adapté" in adapted.summary()
     assert plain.info["sentiment_adaptation"]["code"] == "off"
     assert "non adapté" in plain.summary()
+    from feedback_nlp.report.html import render_html
+
+    assert "Sentiment adapté au domaine sur" in render_html(adapted, "fr")
+    assert "Sentiment not adapted: turned off" in render_html(plain, "en")
     # units changed, every row kept its status, and the calls stay probabilities
     assert len(adapted.segments) == len(plain.segments)
     assert (adapted.segments["p_negative"] != plain.segments["p_negative"]).any()

@@ -252,6 +252,10 @@ class _Builder:
             content += f"<h3>{html.escape(m['sentiment_mix'])}</h3>" + _mix_bar(
                 counts.get("negative", 0.0), counts.get("neutral", 0.0), counts.get("positive", 0.0), m
             )
+            from feedback_nlp.sentiment import adaptation_message  # issue 15
+
+            adapted = adaptation_message((getattr(self.a, "info", {}) or {}).get("sentiment_adaptation"), self.lang)
+            content += f'<p class="proxy">{html.escape(adapted)}</p>' if adapted else ""
         counts = docs["status"].value_counts()
         rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td class='num'>{int(v)}</td></tr>"
                        for k, v in counts.items())
