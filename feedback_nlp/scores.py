@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from feedback_nlp.errors import ConfigError
+
 Z95 = 1.959963984540054
 
 NPS_CLASSES = ("detractor", "passive", "promoter")
@@ -118,15 +120,44 @@ def parse_score(value: object, scale: Scale = NPS_SCALE) -> tuple[float, str]:
     return number, "ok"
 
 
-def parse_scores(values: pd.Series, scale: Scale = NPS_SCALE) -> pd.DataFrame:
-    """Vectorised :func:`parse_score`: a frame with ``value`` and ``status``, same index."""
+_STAR_WRITTEN = re.compile(r"[★☆]|\d\s*(?:étoiles?|etoiles?|stars?)\b", re.IGNORECASE)
+
+
+def is_star_rating(value: object) -> bool:
+    """Whether a score cell is written as a star rating (``★★★★☆``, ``3 étoiles``, ``4 stars``)."""
+    return isinstance(value, str) and _STAR_WRITTEN.search(value) is not None
+
+
+def parse_scores(values: pd.Series, scale: Scale = NPS_SCALE, *,
+                 column: str = "score") -> pd.DataFrame:
+    """Vectorised :func:`parse_score`: a frame with ``value`` and ``status``, same index.
+
+    On the 0-10 NPS scale, star ratings are not scores: ``★★★★☆`` would become a 4/10
+    detractor. When 5% or more of the filled cells are written as stars the column is a
+    star rating and a :class:`ConfigError` says to use ``--score-scale stars``; a few
+    stray star cells are ``invalid``.
+    """
     cache: dict[object, tuple[float, str]] = {}
     parsed = []
-    for raw in values.tolist():
+    raw_values = values.tolist()
+    nps = scale.name == "nps"
+    if nps:
+        starry = [v for v in raw_values if is_star_rating(v)]
+        filled = sum(1 for v in raw_values if v is not None and str(v).strip()
+                     and not (isinstance(v, float) and math.isnan(v)))
+        if starry and len(starry) >= 0.05 * max(filled, 1):
+            raise ConfigError(
+                f"score column {column!r} holds star ratings ({len(starry):,} cells such as "
+                f"{str(starry[0])[:20]!r}) but the scale is NPS 0-10: they would be read as "
+                "4/10 detractors.",
+                fix="use --score-scale stars (score_scale = \"stars\"): NPS classes then come "
+                "from the star proxy, labelled as such.",
+            )
+    for raw in raw_values:
         key = raw if isinstance(raw, (str, int, float)) else repr(raw)
         hit = cache.get(key)
         if hit is None:
-            hit = parse_score(raw, scale)
+            hit = (math.nan, "invalid") if nps and is_star_rating(raw) else parse_score(raw, scale)
             cache[key] = hit
         parsed.append(hit)
     frame = pd.DataFrame(parsed, columns=["value", "status"], index=values.index)

@@ -19,6 +19,7 @@ from feedback_nlp import analyze
 from feedback_nlp.cli import main
 from feedback_nlp.errors import (
     ColumnNotFoundError,
+    ConfigError,
     EmptyInputError,
     FeedbackError,
     InputFileError,
@@ -58,6 +59,7 @@ ERRORS = [
     ("binary_garbage.csv", InputFileError, ["binary_garbage.csv", "Fix:"]),
     ("ragged_rows.csv", InputFileError, ["ragged_rows.csv", "line 2", "6 fields", "header has 4"]),
     ("does_not_exist.csv", InputFileError, ["does_not_exist.csv", "does not exist"]),
+    ("stars_on_nps.csv", ConfigError, ["star ratings", "NPS 0-10", "--score-scale stars"]),
 ]
 
 
@@ -165,6 +167,12 @@ def test_other_languages_are_flagged_and_kept_out_of_sentiment(hostile: Path) ->
     assert docs.loc[:5, sentiment[0]].isna().all()  # not analysed, not "positive"
     assert docs.loc[6:, sentiment[0]].notna().all()
     assert len(docs) == 10  # kept, flagged
+
+
+def test_stars_on_nps_read_with_the_stars_scale(hostile: Path) -> None:
+    docs = _docs(hostile, "stars_on_nps.csv", score_scale="stars")
+    assert docs["score"].tolist() == [4.0, 3.0, 5.0]
+    assert docs["nps_class"].tolist() == ["passive", "detractor", "promoter"]
 
 
 def test_bad_scores(hostile: Path) -> None:

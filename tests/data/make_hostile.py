@@ -63,6 +63,12 @@ def build(out: Path) -> list[Path]:
             "9;Service client top, delivery rapide, je recommande;9;2024-01-05\n",
             "10;La livraison est arrivée en retard et le colis était abîmé;2;2024-01-05\n",
         ]),
+        # Issue 18: star ratings given to a 0-10 NPS question became 4/10 and 3/10 detractors.
+        "stars_on_nps.csv": _csv([
+            "1;Livraison rapide, très bien;★★★★☆;2024-01-05\n",
+            "2;Colis abîmé et SAV injoignable;3 étoiles;2024-01-06\n",
+            "3;Pas mal du tout, je recommande;★★★★★;2024-02-01\n",
+        ]),
         "bad_scores.csv": _csv([
             "1;Très bien;9/10;2024-01-05\n",
             "2;Correct;9,5;2024-01-05\n",
