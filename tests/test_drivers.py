@@ -439,3 +439,10 @@ def test_codes_are_turned_into_text_by_the_report_catalogue() -> None:
                                          "2024-02-01:2024-02-29", config)
     assert "NPS change" in comparison.summary(lang="en")
     assert "Évolution du NPS" in comparison.summary()
+
+
+def test_theme_by_nps_flags_small_themes() -> None:
+    # Scored mentioners with text: Livraison 4 (rows 0, 1, 3, 5), SAV 2, Prix 2.
+    table = drivers.theme_by_nps(_documents(), _segments(), _themes(), min_support=3)
+    flags = table.groupby("label")["low_support"].first()
+    assert flags.to_dict() == {"Livraison": False, "Prix": True, "SAV": True}

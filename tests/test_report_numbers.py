@@ -375,3 +375,29 @@ def test_excel_metric_formats_follow_units(tmp_path: Path) -> None:
         assert ces_n.number_format == "0"
         nps = sheet.cell(start + offset, header["nps"])
         assert nps.number_format.startswith("+") and -100 <= nps.value <= 100
+
+
+@pytest.mark.parametrize("name", RESULTS)
+def test_theme_by_nps_chart_matches_and_flags_small_themes(
+        name: str, request: pytest.FixtureRequest) -> None:
+    import json
+
+    result: FeedbackAnalysis = request.getfixturevalue(name)
+    page = render_html(result)
+    figures = json.loads(re.search(r'id="fnlp-figures">(.*?)</script>', page, re.S)
+                         .group(1).replace("<\\/", "</"))
+    bars = figures["chart-theme-nps"]["data"]
+    table = result.theme_by_nps
+    small = set(table.loc[table["low_support"], "label"])
+    for trace in bars:
+        cls = next(k for k, v in {"detractor": "détracteurs", "passive": "passifs",
+                                  "promoter": "promoteurs"}.items() if v == trace["name"])
+        rows = table[table["nps_class"] == cls].set_index("label")
+        for label, shown in zip(trace["y"], trace["x"]):
+            flagged = label.endswith(" · n trop faible")
+            name_shown = label.removesuffix(" · n trop faible")
+            match = [lab for lab in rows.index if lab == name_shown or
+                     (name_shown.endswith("…") and lab.startswith(name_shown[:-1]))]
+            assert len(match) >= 1, label
+            assert flagged == (match[0] in small)
+            assert 0 <= shown <= 100 and _close(shown, 100 * rows.loc[match[0], "share"])

@@ -112,7 +112,8 @@ def annotate(analysis: Any, config: AnalysisConfig) -> Any:
         changes["priorities"] = priorities(documents, segments, themes, config,
                                            is_proxy=is_proxy, csat=csat, lang=config.lang)
         changes["theme_by_nps"] = theme_by_nps(documents, segments, themes, is_proxy=is_proxy,
-                                               confidence=drivers_config.confidence)
+                                               confidence=drivers_config.confidence,
+                                               min_support=drivers_config.min_support)
         cut_table = cuts(documents, segments, themes, config, is_proxy=is_proxy, csat=csat)
         if not cut_table.empty:
             tables["cuts"] = cut_table

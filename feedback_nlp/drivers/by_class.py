@@ -13,7 +13,8 @@ from feedback_nlp.drivers.mentions import population, theme_catalogue, theme_men
 
 
 def theme_by_nps(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.DataFrame, *,
-                 is_proxy: bool = False, confidence: float = 0.95) -> pd.DataFrame:
+                 is_proxy: bool = False, confidence: float = 0.95,
+                 min_support: int = 30) -> pd.DataFrame:
     """Theme × NPS class: who mentions each theme, over-representation and sentiment mix.
 
     For each theme and class (detractor, passive, promoter) among scored documents with a
@@ -23,7 +24,9 @@ def theme_by_nps(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.Dat
     ``p_value`` (Fisher exact test, this class vs the two others), ``q_value``
     (Benjamini-Hochberg over the whole table), ``significant`` (``q_value < 0.05``);
     ``negative_mentions``; ``net_sentiment`` (% positive − % negative opinions on the
-    theme written by this class) and ``theme_net_sentiment`` (all classes).
+    theme written by this class) and ``theme_net_sentiment`` (all classes);
+    ``low_support`` when fewer than ``min_support`` scored documents mention the theme
+    (its shares and lifts rest on a few answers: the report says "n trop faible").
 
     >>> documents = pd.DataFrame({"row_id": [0, 1, 2, 3], "text_status": ["ok"] * 4,
     ...     "nps_class": ["detractor", "detractor", "promoter", "passive"]})
@@ -36,7 +39,7 @@ def theme_by_nps(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.Dat
     columns = ["theme_id", "label", "family", "nps_class", "class_documents", "mentions",
                "share", "base_share", "lift", "p_value", "significant", "share_of_mentions",
                "negative_mentions",
-               "net_sentiment", "theme_net_sentiment", "is_proxy"]
+               "net_sentiment", "theme_net_sentiment", "low_support", "is_proxy"]
     catalogue = theme_catalogue(themes, segments)
     if catalogue.empty or "nps_class" not in documents.columns:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -76,6 +79,7 @@ def theme_by_nps(documents: pd.DataFrame, segments: pd.DataFrame, themes: pd.Dat
                                       if found.negative is not None else math.nan),
                 "net_sentiment": mix if mix is not None else math.nan,
                 "theme_net_sentiment": found.net_sentiment.get(int(theme_id), math.nan),
+                "low_support": total < min_support,
                 "is_proxy": is_proxy,
             })
     table = pd.DataFrame(rows, columns=columns)

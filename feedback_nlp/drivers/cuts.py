@@ -76,11 +76,11 @@ def theme_by_nps_cuts(documents: pd.DataFrame, segments: pd.DataFrame, themes: p
     """:func:`theme_by_nps` per value of ``segment``, ``channel`` and ``stage`` (same rule
     of minimum support as :func:`cuts`; q-values within each cut value)."""
     config = config or AnalysisConfig()
-    confidence = config.drivers.confidence
+    confidence, min_support = config.drivers.confidence, config.drivers.min_support
 
     def table_of(in_cut: np.ndarray) -> pd.DataFrame:
         return theme_by_nps(documents[in_cut], segments, themes, is_proxy=is_proxy,
-                            confidence=confidence)
+                            confidence=confidence, min_support=min_support)
 
     table = per_cut(documents, by, config.drivers.min_support, table_of)
     return pd.DataFrame() if table is None else table

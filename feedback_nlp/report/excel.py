@@ -68,6 +68,7 @@ THEME_NPS_COLUMNS = [
     ("lift", "Lift", "Lift", "num"),
     ("q_value", "q-valeur", "q-value", "num"),
     ("net_sentiment", "Sentiment net", "Net sentiment", "pts"),
+    ("low_support", "n trop faible", "n too small", "text"),
 ]
 TREND_COLUMNS = [
     ("period", "Période", "Period", "text"),

@@ -418,8 +418,11 @@ class _Builder:
         order = ["detractor", "passive", "promoter"]
         pivot = table.pivot_table(index="label", columns="nps_class", values="share", aggfunc="first")
         # Small themes: their shares (and lifts) rest on a few answers; say so on the label.
-        mentions = table.groupby("label")["mentions"].sum()
-        small = set(mentions[mentions < self.min_support].index)
+        if "low_support" in table.columns:
+            small = set(table.loc[table["low_support"].astype(bool), "label"])
+        else:
+            mentions = table.groupby("label")["mentions"].sum()
+            small = set(mentions[mentions < self.min_support].index)
         pivot = pivot.reindex(columns=[c for c in order if c in pivot.columns])
         if "detractor" in pivot.columns:
             pivot = pivot.sort_values("detractor", ascending=True)
