@@ -401,3 +401,29 @@ def test_theme_by_nps_chart_matches_and_flags_small_themes(
             assert len(match) >= 1, label
             assert flagged == (match[0] in small)
             assert 0 <= shown <= 100 and _close(shown, 100 * rows.loc[match[0], "share"])
+
+
+@pytest.mark.parametrize("name", RESULTS)
+def test_charts_match_the_tables(name: str, request: pytest.FixtureRequest) -> None:
+    """NPS per period with its band, and the priority matrix's volume axis."""
+    import json
+
+    result: FeedbackAnalysis = request.getfixturevalue(name)
+    page = render_html(result)
+    figures = json.loads(re.search(r'id="fnlp-figures">(.*?)</script>', page, re.S)
+                         .group(1).replace("<\\/", "</"))
+    high, low, line = figures["chart-trends"]["data"][:3]
+    nps = result.trends[result.trends["metric"] == "nps"].sort_values("period_start")
+    assert line["x"] == nps["period"].astype(str).tolist()
+    for shown, top, bottom, n, (_, row) in zip(line["y"], high["y"], low["y"], line["customdata"],
+                                                nps.iterrows()):
+        assert _close(shown, row["value"]) and _close(top, row["ci_high"])
+        assert _close(bottom, row["ci_low"]) and n == row["n"]
+        _check_interval(shown, bottom, top, bound=100)
+    matrix = figures["chart-priorities"]["data"][0]
+    plotted = result.priorities[result.priorities["share"].notna()
+                                & result.priorities["severity"].notna()]
+    assert len(matrix["x"]) == len(plotted)
+    for x, y, (_, row) in zip(matrix["x"], matrix["y"], plotted.iterrows()):
+        assert 0 <= x <= 100 and _close(x, 100 * row["share"], 2)
+        assert _close(y, row["severity"], 2)
