@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=str(SHARED))
     parser.add_argument("--cdiscount", type=int, default=20_000, help="Cdiscount sample size")
-    parser.add_argument("--parts", default="unseen,booking,threshold,cost,loso")
+    parser.add_argument("--parts", default="booking,unseen,cost,loso,threshold")
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
     data_dir = Path(args.data)
@@ -338,14 +338,14 @@ def main(argv: list[str] | None = None) -> None:
     if "unseen" in parts or "threshold" in parts:
         data["unseen"], runs = unseen_domains(model, data_dir, args.cdiscount)
         save()
-    if "threshold" in parts:
-        data["threshold"] = threshold_curve(runs)
-        save()
     if "cost" in parts:
         data["cost"] = cost(model, data_dir)
         save()
     if "loso" in parts:
         data["loso"] = loso(42, data_dir)
+        save()
+    if "threshold" in parts:
+        data["threshold"] = threshold_curve(runs)
         save()
     data["machine"]["load_avg_at_end"] = os.getloadavg()
     save()

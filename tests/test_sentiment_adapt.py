@@ -108,24 +108,24 @@ def test_unit_features_mark_negation() -> None:
 
 # ------------------------------------------------------------------ wired into analyze()
 
-def _showroom():
+def _sample(name: str = "avis_showroomprive.csv"):
     from pathlib import Path
 
     import pandas as pd
 
-    return pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "avis_showroomprive.csv")
+    return pd.read_csv(Path(__file__).resolve().parents[1] / "data" / name)
 
 
 def test_analyze_adapts_by_default_and_no_adapt_turns_it_off() -> None:
     import feedback_nlp
 
-    frame = _showroom()
+    frame = _sample("avis_assurance_2021.csv")  # 3,000 scored reviews (>= MIN_REVIEWS)
     options = dict(score_scale="stars", themes={"enabled": False})
     adapted = feedback_nlp.analyze(frame, "avis", "note", **options)
     plain = feedback_nlp.analyze(frame, "avis", "note", sentiment_adapt=False, **options)
     info = adapted.info["sentiment_adaptation"]
-    assert info["adapted"] and info["scored_reviews"] >= 300
-    assert f"{info['scored_reviews']}" in info["message"]
+    assert info["adapted"] and info["scored_reviews"] >= 1000
+    assert f"{info['scored_reviews']:,}" in info["message"]
     assert "adapté" in adapted.summary()
     assert plain.info["sentiment_adaptation"]["code"] == "off"
     assert "non adapté" in plain.summary()
@@ -155,7 +155,7 @@ def test_analyze_adapts_by_default_and_no_adapt_turns_it_off() -> None:
 def test_analyze_without_enough_scores_says_why() -> None:
     import feedback_nlp
 
-    frame = _showroom().head(60)
+    frame = _sample().head(60)
     result = feedback_nlp.analyze(frame, "avis", "note", score_scale="stars",
                                   themes={"enabled": False})
     info = result.info["sentiment_adaptation"]

@@ -34,11 +34,12 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
-from feedback_nlp.sentiment.linear import LABELS, mark_negation
+from feedback_nlp.sentiment.linear import LABELS, _marked_tokens
 
 #: Fewest scored, usable reviews for adapting (below: the shipped model alone).
-MIN_REVIEWS = 300
+MIN_REVIEWS = 1000
 #: Fewest scored reviews per class for that class to be learnt (at least two classes).
 MIN_PER_CLASS = 30
 #: Weight of the in-domain model in the log-linear blend.
@@ -69,12 +70,15 @@ def score_labels(scores: Sequence[float] | np.ndarray, scale: str = "nps") -> np
     return labels
 
 
+def _unigrams_bigrams(text: str) -> list[str]:
+    tokens = _marked_tokens(text)
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
 def unit_features(texts: Sequence[str]) -> sp.csr_matrix:
     """Hashed word 1-2-grams of the negation-marked texts, sublinear tf, l2-normalised."""
-    hasher = HashingVectorizer(preprocessor=mark_negation, lowercase=False,
-                               token_pattern=r"(?u)\b\w+\b", ngram_range=(1, 2),
-                               n_features=HASH_FEATURES, alternate_sign=False, norm=None,
-                               dtype=np.float32)
+    hasher = HashingVectorizer(analyzer=_unigrams_bigrams, n_features=HASH_FEATURES,
+                               alternate_sign=False, norm=None, dtype=np.float32)
     counts = hasher.transform(list(texts)).tocsr()
     counts.data = 1.0 + np.log(counts.data)
     return normalize(counts)
@@ -120,6 +124,30 @@ def _fit_sample(labels: np.ndarray, scored: np.ndarray, cap: int, seed: int) -> 
         share = int(round(cap * len(cell) / len(index)))
         keep[rng.permutation(cell)[:share]] = True
     return keep
+
+
+def _cross_fit(reviews: sp.csr_matrix, features: sp.csr_matrix, labels: np.ndarray,
+               fit_mask: np.ndarray, fold: np.ndarray, unit_fold: np.ndarray, base: np.ndarray,
+               domain_log: np.ndarray, learnt: list[str], folds: int, seed: int) -> None:
+    """Fill ``domain_log`` (in place): units of fold f scored by the model fitted without
+    fold f."""
+    columns = [LABELS.index(c) for c in learnt]
+    for f in range(folds):
+        train = fit_mask & (fold != f)
+        targets = unit_fold == f
+        if not targets.any():
+            continue
+        model = LogisticRegression(C=C, class_weight="balanced", max_iter=MAX_ITER, tol=TOL,
+                                   random_state=seed)
+        model.fit(reviews[train], labels[train].astype(str))
+        order = [list(model.classes_).index(c) for c in learnt]
+        # log-probabilities over the learnt classes, rescaled to the shipped model's mass
+        # on those classes so that a class not learnt is left as it was
+        log_domain = model.predict_log_proba(features[targets])[:, order]
+        mass = np.log(np.clip(base[targets][:, columns].sum(axis=1, keepdims=True), 1e-12, 1.0))
+        part = domain_log[targets]
+        part[:, columns] = log_domain + mass
+        domain_log[targets] = part
 
 
 def adapt_units(unit_review: Sequence[int] | np.ndarray, base_proba: np.ndarray,
@@ -189,31 +217,21 @@ def adapt_units(unit_review: Sequence[int] | np.ndarray, base_proba: np.ndarray,
     pool = sp.csr_matrix((weights, (unit_review, np.arange(len(unit_review)))),
                          shape=(len(labels), len(unit_review)))
     reviews = normalize(pool @ features)
-    # and only those at least two reviews use (a column seen once cannot generalise)
-    frequent = np.flatnonzero(np.bincount(reviews.indices, minlength=reviews.shape[1]) >= 2)
-    features, reviews = features[:, frequent], reviews[:, frequent]
     fold = _folds(len(labels), folds, seed)
     fit_mask = _fit_sample(labels, scored_reviews, max_fit_reviews, seed)
     fit_mask &= np.isin(labels, learnt)
+    # and only those at least two fitting reviews use: a column seen once cannot
+    # generalise, and the solver's cost grows with the column count
+    fitted = reviews[fit_mask]
+    frequent = np.flatnonzero(np.bincount(fitted.indices, minlength=fitted.shape[1]) >= 2)
+    features, reviews = features[:, frequent], reviews[:, frequent]
     domain_log = np.log(np.clip(base, 1e-12, 1.0))  # classes not learnt keep the shipped value
-    columns = [LABELS.index(c) for c in learnt]
     unit_fold = fold[unit_review]
-    for f in range(folds):
-        train = fit_mask & (fold != f)
-        targets = unit_fold == f
-        if not targets.any():
-            continue
-        model = LogisticRegression(C=C, class_weight="balanced", max_iter=MAX_ITER, tol=TOL,
-                                   random_state=seed)
-        model.fit(reviews[train], labels[train].astype(str))
-        order = [list(model.classes_).index(c) for c in learnt]
-        # log-probabilities over the learnt classes, rescaled to the shipped model's mass
-        # on those classes so that a class not learnt is left as it was
-        log_domain = model.predict_log_proba(features[targets])[:, order]
-        mass = np.log(np.clip(base[targets][:, columns].sum(axis=1, keepdims=True), 1e-12, 1.0))
-        part = domain_log[targets]
-        part[:, columns] = log_domain + mass
-        domain_log[targets] = part
+    # One thread: on shared cores the solver's OpenMP/BLAS threads made a fit ~8x slower
+    # (measured at load 12 on 2 cores), and one thread keeps the sums in a fixed order.
+    with threadpool_limits(limits=1):
+        _cross_fit(reviews, features, labels, fit_mask, fold, unit_fold, base, domain_log,
+                   learnt, folds, seed)
     blended = (1.0 - weight) * np.log(np.clip(base, 1e-12, 1.0)) + weight * domain_log
     blended -= blended.max(axis=1, keepdims=True)
     proba = np.exp(blended)
