@@ -16,6 +16,11 @@ The lexicon tools are slow (vaderSentiment-fr is pure Python with fuzzy matching
 every method in the comparison table runs on the same seeded sample of at most
 ``--per-group`` test rows per domain; our model is also reported on the full test split.
 
+Adaptation to a run's own scores (``feedback_nlp.sentiment.adapt``): unseen domains,
+Booking with ``score_0_10`` + hidden complaints, leave-one-domain-out with adaptation,
+threshold curve and cost on 100k reviews are in ``benchmarks/sentiment_adapt.py``
+(``--adapt-only`` runs just those; results in ``benchmarks/results/sentiment_adapt.md``).
+
 Also measured: leave-one-source-out (fit without a domain, test on its test rows);
 Booking hotel ``positive_text`` / ``negative_text`` fields as sentence-level examples;
 the hand-written tricky sentences of ``tests/data/sentiment_tricky_fr.csv``; review-level
@@ -272,7 +277,15 @@ def main() -> None:
                         help="test rows per domain in the side-by-side table")
     parser.add_argument("--no-loso", action="store_true", help="skip leave-one-source-out")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--adapt-only", action="store_true",
+                        help="only the adaptation sections (benchmarks/sentiment_adapt.py)")
+    parser.add_argument("--no-adapt", action="store_true", help="skip the adaptation sections")
     args = parser.parse_args()
+    if args.adapt_only:
+        from sentiment_adapt import main as adapt_main
+
+        adapt_main(["--data", args.data])
+        return
 
     started = time.perf_counter()
     model = LinearSentiment.load(args.model)
@@ -412,6 +425,10 @@ def main() -> None:
     if Path(args.model).resolve() == default_model_path().resolve():
         record_in_meta(Path(args.model), full_rows, loso, tricky_result, speed, rows)
     print("\n".join(md))
+    if not args.no_adapt:  # unseen domains, Booking, LOSO with adaptation, cost: own results file
+        from sentiment_adapt import main as adapt_main
+
+        adapt_main(["--data", args.data])
 
 
 if __name__ == "__main__":
