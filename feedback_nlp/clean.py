@@ -792,6 +792,8 @@ NOISE_ANSWERS = frozenset(
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PII_PLACEHOLDERS))
 _NOISE_STRIP = re.compile(r"[\s.!?,;:…\-_/\\*'\"()]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_MAX_WORD = 40  # "anticonstitutionnellement" has 25 letters
+_SHORT_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]{2," + str(_MAX_WORD) + r"}(?![^\W\d_])")
 
 
 def is_emoji_only(text: str) -> bool:
@@ -805,7 +807,8 @@ def is_emoji_only(text: str) -> bool:
 def noise_reason(text: str) -> str | None:
     """Why a cleaned answer carries no information, or ``None`` when it does.
 
-    Returns ``"empty"``, ``"emoji_only"``, ``"no_letters"`` or ``"non_informative"``
+    Returns ``"empty"``, ``"emoji_only"``, ``"no_letters"``, ``"no_words"`` (no run of 2
+    to 40 letters: single letters, 10k-character "tokens") or ``"non_informative"``
     (``RAS``, ``néant``, ``N/A``, ``ok``...). Short real opinions such as ``"Parfait"``
     or ``"nul"`` are informative.
     """
@@ -821,6 +824,9 @@ def noise_reason(text: str) -> str | None:
         return "non_informative"
     if _PLACEHOLDER.sub(" ", stripped).strip(" .,;:!?-/") == "":
         return "non_informative"
+    if _SHORT_WORD.search(stripped) is None:
+        # no word of 2 to 40 letters: 10k-character "tokens", or "aaaa..." reduced to "a"
+        return "no_words"
     return None
 
 

@@ -175,6 +175,13 @@ def test_stars_on_nps_read_with_the_stars_scale(hostile: Path) -> None:
     assert docs["nps_class"].tolist() == ["passive", "detractor", "promoter"]
 
 
+def test_long_tokens_are_noise_not_an_internal_error(hostile: Path) -> None:
+    result = analyze(hostile / "long_tokens.csv", **COLUMNS, sentiment=False)  # themes on
+    docs = result.documents
+    assert docs["status"].tolist() == ["noise"] * 4 + ["ok"]
+    assert all("no_words" in d for d in docs["status_detail"].tolist()[:4])
+
+
 def test_bad_scores(hostile: Path) -> None:
     docs = _docs(hostile, "bad_scores.csv")
     assert docs["score_status"].tolist() == [

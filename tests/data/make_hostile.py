@@ -20,6 +20,11 @@ GOOD = [
 ]
 
 
+def _token(seed: int, size: int = 10_000) -> str:
+    """A pseudo-random run of letters, no word in it (deterministic, no RNG state)."""
+    return "".join("bcdfghjklmnpqrstvwxz"[(seed * 7919 + i * i * 31 + i) % 20] for i in range(size))
+
+
 def _csv(rows: list[str], header: str = HEADER) -> bytes:
     return (header + "".join(rows)).encode("utf-8")
 
@@ -69,6 +74,10 @@ def build(out: Path) -> list[Path]:
             "2;Colis abîmé et SAV injoignable;3 étoiles;2024-01-06\n",
             "3;Pas mal du tout, je recommande;★★★★★;2024-02-01\n",
         ]),
+        # Issue 18: reviews made of 10k-character tokens ended in "empty vocabulary".
+        "long_tokens.csv": _csv([f"{i};{_token(i)};{i + 2};2024-01-05\n" for i in range(3)]
+                                + ["3;" + "a" * 10_000 + ";5;2024-01-05\n",
+                                   "4;Colis arrivé en retard " + _token(9) + ";3;2024-01-05\n"]),
         "bad_scores.csv": _csv([
             "1;Très bien;9/10;2024-01-05\n",
             "2;Correct;9,5;2024-01-05\n",
