@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +127,154 @@ def md_conversion(r: dict[str, Any]) -> str:
     ])
 
 
-PARTS = {"conversion": (part_conversion, md_conversion)}
+# --------------------------------------------------------------------- static
+def aspect_sentences() -> pd.DataFrame:
+    """SemEval-2016 French restaurant sentences with exactly one gold aspect entity."""
+    df = pd.read_csv(SHARED / "fr_aspect_categories_semeval16_restaurants_train.csv.gz")
+    df = df.dropna(subset=["categories"])
+    cats = df["categories"].astype(str).str.split(r"[|;, ]+", regex=True)
+    entities = cats.map(lambda c: sorted({x.split("#")[0] for x in c if x}))
+    df = df.assign(entity=entities.map(lambda e: e[0] if len(e) == 1 else None))
+    return df.dropna(subset=["entity"])[["sentence", "entity"]].reset_index(drop=True)
+
+
+def spearman_pairs(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import spearmanr
+
+    iu = np.triu_indices(len(a), k=1)
+    return float(spearmanr((a @ a.T)[iu], (b @ b.T)[iu]).statistic)
+
+
+def knn_accuracy(vectors: np.ndarray, labels: np.ndarray) -> float:
+    """Leave-one-out nearest-neighbour agreement of gold labels (cosine)."""
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -np.inf)
+    return float((labels[sims.argmax(1)] == labels).mean())
+
+
+def lsa_encoder() -> Any:
+    from feedback_nlp.topics.embeddings import get_embedder
+
+    return get_embedder("default")
+
+
+def part_static(args: argparse.Namespace) -> dict[str, Any]:
+    import threadpoolctl
+
+    from feedback_nlp.encoders.e5 import E5Encoder
+    from feedback_nlp.encoders.static import load_static
+    from feedback_nlp.segment import split_opinions
+    from feedback_nlp.sentiment.train import load_booking_sentences
+
+    static = load_static()
+    lsa = lsa_encoder()
+    out: dict[str, Any] = {"model": "models/e5-static-fr", "dim": static.dim,
+                           "rows": int(static.vectors.shape[0]),
+                           "disk_bytes": sum(f.stat().st_size for f in
+                                             (ROOT / "models" / "e5-static-fr").iterdir())}
+    # speed: opinion units of real reviews, one thread
+    reviews = review_texts(4000, seed=5)
+    units = [u.text for t in reviews for u in split_opinions(t)][:20_000]
+    static.encode(units[:500])
+    with threadpoolctl.threadpool_limits(1):
+        best = best_cpu = 0.0
+        for _ in range(3):
+            static._oov.clear()
+            t0, c0 = time.perf_counter(), time.process_time()
+            static.encode(units)
+            best = max(best, len(units) / (time.perf_counter() - t0))
+            best_cpu = max(best_cpu, len(units) / (time.process_time() - c0))
+    out["speed"] = {"units": len(units), "units_per_s_wall": best,
+                    "units_per_cpu_second": best_cpu,
+                    "mean_chars": float(np.mean([len(u) for u in units]))}
+    # closeness to the full encoder on held-out sentences
+    booking = load_booking_sentences(SHARED).sample(n=args.n_close // 2, random_state=0)
+    aspects = aspect_sentences().sample(n=args.n_close // 2, random_state=0)
+    e5 = E5Encoder(threads=args.threads)
+    close: dict[str, Any] = {}
+    for name, texts in (("Booking liked/disliked sentences", booking["text"].tolist()),
+                        ("SemEval restaurant sentences", aspects["sentence"].tolist())):
+        full = e5.encode(texts)
+        close[name] = {"n": len(texts), "spearman_static": spearman_pairs(full,
+                                                                          static.encode(texts)),
+                       "spearman_lsa": spearman_pairs(full, lsa.embed(texts))}
+    out["closeness"] = close
+    # task: nearest-neighbour aspect entity (themes) on the one-entity gold sentences
+    gold = aspect_sentences()
+    gold = gold.sample(n=min(args.n_aspects, len(gold)), random_state=1)
+    labels = gold["entity"].to_numpy()
+    texts = gold["sentence"].tolist()
+    t0 = time.perf_counter()
+    full = e5.encode(texts)
+    out["aspect_knn"] = {"n": len(texts), "entities": int(gold["entity"].nunique()),
+                         "e5": knn_accuracy(full, labels),
+                         "static": knn_accuracy(static.encode(texts), labels),
+                         "lsa": knn_accuracy(lsa.embed(texts), labels),
+                         "e5_seconds": time.perf_counter() - t0}
+    # task: sentiment probe (logistic regression on star-labelled short reviews of the
+    # ten review files) measured on Booking liked/disliked sentences (never trained on)
+    out["sentiment_probe"] = sentiment_probe(static, lsa)
+    return out
+
+
+def sentiment_probe(static: Any, lsa: Any) -> dict[str, Any]:
+    from sklearn.linear_model import LogisticRegression
+
+    from feedback_nlp.sentiment.train import load_booking_sentences
+
+    parts = []
+    for name in REVIEW_FILES:
+        df = pd.read_csv(SHARED / name, usecols=["text", "label"]).dropna()
+        df = df[df["label"].isin(["negative", "positive"])]
+        for _, g in df.groupby("label"):
+            parts.append(g.sample(n=min(1500, len(g)), random_state=0))
+    train = pd.concat(parts)
+    booking = load_booking_sentences(SHARED)
+    res: dict[str, Any] = {"n_train": len(train), "n_booking": len(booking)}
+    for name, enc in (("static", static.encode), ("lsa", lsa.embed)):
+        clf = LogisticRegression(max_iter=2000, C=4.0, class_weight="balanced")
+        clf.fit(enc(train["text"].astype(str).tolist()), train["label"])
+        pred = clf.predict(enc(booking["text"].tolist()))
+        truth = booking["label"].to_numpy()
+        res[name] = {"binary_accuracy": float((pred == truth).mean()),
+                     "negative_recall": float((pred[truth == "negative"] == "negative").mean())}
+    return res
+
+
+def md_static(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        "## Static model `models/e5-static-fr` (distilled from e5)", "",
+        f"Measured {m['date']} on {m['cpu']} ({m['cores_visible']} cores visible, load "
+        f"average {m['load_average_1m']}). {r['rows']:,} vectors × {r['dim']}, "
+        f"{r['disk_bytes'] / 1e6:.1f} MB on disk.", "",
+        f"Speed, one thread: **{r['speed']['units_per_cpu_second']:,.0f} opinion units per "
+        f"CPU-second** ({r['speed']['units_per_s_wall']:,.0f} units/s wall-clock on the "
+        f"shared, loaded machine); {r['speed']['units']:,} real units, mean "
+        f"{r['speed']['mean_chars']:.0f} characters, best of 3.", "",
+        "Closeness to the full encoder: Spearman correlation of all pairwise cosine "
+        "similarities, static (or the shipped LSA) vs e5, on held-out sentences:", "",
+        "| sentences | n | static vs e5 | LSA vs e5 |", "|---|---|---|---|"]
+    for name, c in r["closeness"].items():
+        lines.append(f"| {name} | {c['n']} | {c['spearman_static']:.3f} | "
+                     f"{c['spearman_lsa']:.3f} |")
+    k = r["aspect_knn"]
+    p = r["sentiment_probe"]
+    lines += [
+        "", f"Aspect gold (SemEval-2016 restaurants, {k['n']} one-entity sentences, "
+        f"{k['entities']} entities): leave-one-out nearest-neighbour entity agreement "
+        f"— e5 {k['e5']:.3f}, static {k['static']:.3f}, LSA {k['lsa']:.3f}.", "",
+        f"Sentiment probe (logistic regression on {p['n_train']:,} star-labelled reviews "
+        f"of the ten review files, measured on {p['n_booking']:,} Booking liked/disliked "
+        "texts, never trained on): "
+        f"static binary accuracy {p['static']['binary_accuracy']:.3f} (negative recall "
+        f"{p['static']['negative_recall']:.3f}); LSA {p['lsa']['binary_accuracy']:.3f} "
+        f"({p['lsa']['negative_recall']:.3f}).",
+    ]
+    return "\n".join(lines)
+
+
+PARTS = {"conversion": (part_conversion, md_conversion), "static": (part_static, md_static)}
 
 
 def write(results: dict[str, Any]) -> None:
@@ -146,6 +294,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=sorted(PARTS), action="append", required=True)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--n-close", type=int, default=400,
+                    help="held-out sentences for the static-vs-e5 closeness")
+    ap.add_argument("--n-aspects", type=int, default=600,
+                    help="one-entity aspect-gold sentences for the neighbour test")
     args = ap.parse_args()
     import torch
 
