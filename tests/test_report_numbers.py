@@ -420,6 +420,8 @@ def test_charts_match_the_tables(name: str, request: pytest.FixtureRequest) -> N
         assert _close(shown, row["value"]) and _close(top, row["ci_high"])
         assert _close(bottom, row["ci_low"]) and n == row["n"]
         _check_interval(shown, bottom, top, bound=100)
+    min_support = result.info["config"]["drivers"]["min_support"]
+    assert line["text"] == ["n trop faible" if n < min_support else "" for n in nps["n"]]
     matrix = figures["chart-priorities"]["data"][0]
     plotted = result.priorities[result.priorities["share"].notna()
                                 & result.priorities["severity"].notna()]

@@ -462,7 +462,11 @@ class _Builder:
                     {"type": "scatter", "mode": "lines+markers", "x": periods,
                      "y": nps["value"].round(1).tolist(), "name": m["nps"],
                      "customdata": nps["n"].tolist(),
-                     "hovertemplate": "%{x} : %{y:+.1f} (n = %{customdata})<extra></extra>",
+                     "text": [m["n_too_small"] if n < self.min_support else "" for n in nps["n"]],
+                     "hovertemplate": "%{x} : %{y:+.1f} (n = %{customdata}) %{text}<extra></extra>",
+                     # Periods under the minimum support: grey markers ("n trop faible").
+                     "marker": {"color": ["#9aa5b1" if n < self.min_support else "#2c5e9e"
+                                          for n in nps["n"]]},
                      "line": {"color": "#2c5e9e"}},
                 ],
                 "layout": _layout(xaxis={"title": {"text": m["period"]}, "type": "category"},
