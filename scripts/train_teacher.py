@@ -102,6 +102,11 @@ def main() -> None:
             f"domains ({(train['label'] == 'negative').sum():,} negative)")
         teacher = E5SentimentTeacher(train_layers=args.train_layers,
                                      max_length=args.max_length, seed=args.seed)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "train_info.json").write_text(json.dumps({
+            "n_train": len(train), "train_domains": sorted(train["domain"].unique()),
+            "hold_out": args.hold_out, "train_layers": args.train_layers,
+            "max_length": args.max_length, "per_cell": args.per_cell}, indent=2) + "\n")
         t0 = time.perf_counter()
         teacher.fit(train["text"].tolist(), train["label"].tolist(), checkpoint=args.out,
                     log=log)
