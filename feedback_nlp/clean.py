@@ -792,6 +792,12 @@ NOISE_ANSWERS = frozenset(
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PII_PLACEHOLDERS))
 _NOISE_STRIP = re.compile(r"[\s.!?,;:…\-_/\\*'\"()]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_PY_ATOM = r"""(?:'[^']*'|"[^"]*"|-?\d+(?:\.\d+)?|None|True|False)"""
+_PY_OBJECT = re.compile(
+    r"^(?:\{\s*" + _PY_ATOM + r"\s*:.*\}|\[\s*" + _PY_ATOM + r"(?:\s*,\s*" + _PY_ATOM
+    + r")*\s*,?\s*\]|\(\s*" + _PY_ATOM + r"(?:\s*,\s*" + _PY_ATOM + r")+\s*,?\s*\))$",
+    re.DOTALL,
+)
 _MAX_WORD = 40  # "anticonstitutionnellement" has 25 letters
 _SHORT_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]{2," + str(_MAX_WORD) + r"}(?![^\W\d_])")
 
@@ -807,7 +813,9 @@ def is_emoji_only(text: str) -> bool:
 def noise_reason(text: str) -> str | None:
     """Why a cleaned answer carries no information, or ``None`` when it does.
 
-    Returns ``"empty"``, ``"emoji_only"``, ``"no_letters"``, ``"no_words"`` (no run of 2
+    Returns ``"empty"``, ``"emoji_only"``, ``"no_letters"``, ``"non_text"`` (a dict, list
+    or boolean written as text: ``{'fr': 'Très bien'}``, ``['a', 'b']``, ``True``),
+    ``"no_words"`` (no run of 2
     to 40 letters: single letters, 10k-character "tokens") or ``"non_informative"``
     (``RAS``, ``néant``, ``N/A``, ``ok``...). Short real opinions such as ``"Parfait"``
     or ``"nul"`` are informative.
@@ -819,6 +827,8 @@ def noise_reason(text: str) -> str | None:
         return "emoji_only"
     if not _HAS_LETTER.search(stripped):
         return "no_letters"
+    if stripped[0] in "{[(" and _PY_OBJECT.match(stripped) or stripped in ("True", "False"):
+        return "non_text"  # a dict, list or boolean cell written as text by str()
     key = _NOISE_STRIP.sub(" ", stripped.casefold()).strip()
     if key in NOISE_ANSWERS or key.replace(" ", "") in NOISE_ANSWERS:
         return "non_informative"

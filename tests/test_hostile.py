@@ -182,6 +182,15 @@ def test_long_tokens_are_noise_not_an_internal_error(hostile: Path) -> None:
     assert all("no_words" in d for d in docs["status_detail"].tolist()[:4])
 
 
+def test_non_text_cells_are_flagged() -> None:
+    # before: {'fr': ...}, lists and True were analysed as French text
+    frame = pd.DataFrame({"avis": [{"fr": "Très bien"}, ["a", "b"], True, "Livraison rapide"],
+                          "note": [9, 8, 7, 9]})
+    docs = analyze(frame, "avis", "note", **FAST).documents
+    assert docs["status"].tolist() == ["noise", "noise", "noise", "ok"]
+    assert all("non_text" in d for d in docs["status_detail"].tolist()[:3])
+
+
 def test_bad_scores(hostile: Path) -> None:
     docs = _docs(hostile, "bad_scores.csv")
     assert docs["score_status"].tolist() == [
