@@ -563,6 +563,10 @@ def analyze_dask(
     segments = renumber_segments(segments)
     info = {"source": "Dask DataFrame", "columns": resolved, "rows_read": total,
             "engine": "dask", "npartitions": int(ddf.npartitions)}
+    from feedback_nlp.sentiment import partitioned_adaptation_info  # issue 15
+
+    if partitioned_adaptation_info(config):
+        info["sentiment_adaptation"] = partitioned_adaptation_info(config)
     analysis = aggregate(documents, segments, config, theme_model=bundle.theme_model(),
                          sample_themes=sample_themes, info=info, progress=progress)
     from feedback_nlp.pipeline import versions

@@ -307,6 +307,10 @@ def analyze_stream(
     info = {"source": source_name, "encoding": encoding_found, "delimiter": delimiter_found,
             "columns": mapping, "rows_read": total, "engine": "streaming",
             "chunksize": chunksize}
+    from feedback_nlp.sentiment import partitioned_adaptation_info  # issue 15
+
+    if partitioned_adaptation_info(config):
+        info["sentiment_adaptation"] = partitioned_adaptation_info(config)
     analysis = aggregate(documents_small, segments_small, config, theme_model=theme_model,
                          sample_themes=sample_themes, info=info, progress=reporter)
     analysis.info["versions"] = versions()

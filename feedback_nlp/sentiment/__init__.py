@@ -33,7 +33,7 @@ from feedback_nlp.sentiment.transformer import TransformerSentiment, finetune, i
 
 __all__ = ["LABELS", "LinearSentiment", "TransformerSentiment", "SentimentModel", "annotate",
            "aggregate_units", "default_model_path", "finetune", "load_model", "mark_negation",
-           "MIXED_THRESHOLD", "adapt_run", "adaptation_message"]
+           "MIXED_THRESHOLD", "adapt_run", "adaptation_message", "partitioned_adaptation_info"]
 
 #: Name of the shipped model folder under ``models/`` at the repository root.
 DEFAULT_MODEL = "sentiment-fr-3"
@@ -279,3 +279,17 @@ def adaptation_message(info: dict[str, Any] | None, lang: str = "fr") -> str | N
     n = f"{int(info.get('scored_reviews') or 0):,}".replace(",", " " if lang == "fr" else ",")
     template = texts.get(code, info.get("message", ""))
     return template.format(n=n, min=info.get("min_reviews", ""))
+
+
+def partitioned_adaptation_info(config: Any) -> dict[str, Any] | None:
+    """``info["sentiment_adaptation"]`` of a streaming / Dask run: not adapted, because
+    partitions are scored independently and the step needs every scored review at once
+    (``None`` when sentiment is off)."""
+    if not getattr(config, "sentiment", True):
+        return None
+    if not getattr(config, "sentiment_adapt", True):
+        code, reason = "off", "turned off (sentiment_adapt=False / --no-adapt)"
+    else:
+        code, reason = "streaming", "chunked / Dask run (partitions are scored independently)"
+    return {"adapted": False, "scored_reviews": 0, "code": code, "reason": reason,
+            "message": f"sentiment not adapted: {reason}"}
