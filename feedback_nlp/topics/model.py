@@ -298,9 +298,14 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         return umap_model, hdbscan_model, vectorizer
 
     def _fit_bertopic(self, docs: list[str], vectors: np.ndarray) -> np.ndarray:
-        from bertopic import BERTopic
-        from bertopic.representation import MaximalMarginalRelevance
-        from bertopic.vectorizers import ClassTfidfTransformer
+        from feedback_nlp import _imports
+
+        # bertopic would import torch + transformers (~10 s) for features not used here
+        # (issue 18); a sentence-transformers embedding has already imported them.
+        with _imports.without():
+            from bertopic import BERTopic
+            from bertopic.representation import MaximalMarginalRelevance
+            from bertopic.vectorizers import ClassTfidfTransformer
 
         from feedback_nlp.topics.embeddings import as_bertopic_backend
 
