@@ -35,7 +35,7 @@ class ThemeConfig:
     """Theme-model settings (see :mod:`feedback_nlp.topics`)."""
 
     enabled: bool = True
-    embedding: str = "default"  # "default" (shipped), "spacy", or a local sentence-transformers dir
+    embedding: str = "default"  # "default" = "aspects" (nouns), "lsa", "spacy", or a local dir
     taxonomy: str | None = None  # path to a TOML taxonomy; None = the shipped French CX taxonomy
     min_theme_size: int | None = None  # None = scaled to the corpus
     max_themes: int = 30

@@ -6,7 +6,8 @@ Usage::
     .venv/bin/python scripts/sync_benchmark_tables.py --check  # exit 1 when out of date
 
 The README keeps its benchmark tables between ``<!-- BENCH-TABLES -->`` and
-``<!-- /BENCH-TABLES -->``; docs/scale.md between ``<!-- MEASURED -->`` and
+``<!-- /BENCH-TABLES -->`` and the themes' aspect-gold table between ``<!-- THEMES-GOLD -->``
+and ``<!-- /THEMES-GOLD -->``; docs/scale.md between ``<!-- MEASURED -->`` and
 ``<!-- /MEASURED -->``. The blocks are generated, never edited by hand, so the figures
 quoted are exactly the measured ones (with their machine, date and load average).
 """
@@ -20,10 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-TARGETS = {
-    ROOT / "README.md": ("BENCH-TABLES", ["pipeline", "clean_io"]),
-    ROOT / "docs" / "scale.md": ("MEASURED", ["pipeline", "clean_io"]),
-}
+TARGETS = [
+    (ROOT / "README.md", "BENCH-TABLES", ["pipeline", "clean_io"]),
+    (ROOT / "README.md", "THEMES-GOLD", ["themes_gold"]),
+    (ROOT / "docs" / "scale.md", "MEASURED", ["pipeline", "clean_io"]),
+]
 
 
 def _demote(markdown: str, levels: int = 2) -> str:
@@ -40,8 +42,8 @@ def block(names: list[str]) -> str:
     return "\n\n".join(parts)
 
 
-def render(path: Path, marker: str, names: list[str]) -> str:
-    text = path.read_text(encoding="utf-8")
+def render(path: Path, marker: str, names: list[str], text: str | None = None) -> str:
+    text = path.read_text(encoding="utf-8") if text is None else text
     start, end = f"<!-- {marker} -->", f"<!-- /{marker} -->"
     if start not in text or end not in text:
         raise SystemExit(f"{path}: markers {start} ... {end} not found")
@@ -57,9 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a block is stale")
     args = parser.parse_args(argv)
     stale = []
-    for path, (marker, names) in TARGETS.items():
-        new = render(path, marker, names)
-        if new != path.read_text(encoding="utf-8"):
+    for path in dict.fromkeys(p for p, _, _ in TARGETS):
+        old = path.read_text(encoding="utf-8")
+        new = old
+        for target, marker, names in TARGETS:
+            if target == path:
+                new = render(path, marker, names, new)
+        if new != old:
             stale.append(path.relative_to(ROOT))
             if not args.check:
                 path.write_text(new, encoding="utf-8")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError, UnsafeModelError
-from feedback_nlp.topics import OTHER_ID, OTHER_LABEL, ThemeModel, curate
+from feedback_nlp.topics import GENERAL_ID, OTHER_ID, OTHER_LABEL, ThemeModel, curate
 from feedback_nlp.topics.clusters import merge_small
 from feedback_nlp.topics.embeddings import (
     LSAEmbedding,
@@ -105,6 +105,22 @@ def test_default_embedding_is_shipped_and_normalised() -> None:
     assert not vectors[4].any()
     # two delivery complaints are closer to each other than to a service complaint
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[3]
+    # "default" is the noun-lemma (aspect) embedding since 2026-11-30; "lsa" the previous one
+    assert get_embedder("default") is get_embedder("aspects")
+    assert isinstance(get_embedder("lsa"), LSAEmbedding)
+
+
+def test_models_saved_with_the_old_default_still_load_as_lsa(tmp_path: Path) -> None:
+    import json
+
+    model = ThemeModel(embedding="lsa", random_state=0).fit(FIXTURE * 5)
+    folder = model.save(tmp_path / "old")
+    state = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    state["params"]["embedding"] = "default"  # as written before the switch
+    (folder / "model.json").write_text(json.dumps(state), encoding="utf-8")
+    loaded = ThemeModel.load(folder)
+    assert loaded.embedding == "lsa"
+    assert np.array_equal(loaded.transform(FIXTURE), model.transform(FIXTURE))
 
 
 def test_lsa_save_load_roundtrip(tmp_path: Path) -> None:
@@ -147,7 +163,7 @@ def test_small_corpus_uses_taxonomy(showroom: list[str]) -> None:
     table = model.themes_table()
     assert model.topic_model_ is None and len(ids) == len(texts)
     assert 2 <= len(table) <= 30
-    assert set(ids) <= set(table["theme_id"]) | {OTHER_ID}
+    assert set(ids) <= set(table["theme_id"]) | {OTHER_ID, GENERAL_ID}
     assert any(label.startswith("Livraison — ") for label in table["label"])
     assert "Livraison et délais" in set(table["family"])  # the family level of the hierarchy
     assert model.get_params()["random_state"] == 0

@@ -2,7 +2,10 @@
 
 Three backends, all offline:
 
-* :class:`LSAEmbedding` (``"default"``): TF-IDF -> truncated SVD trained on real French
+* ``"default"`` = ``"aspects"``: :class:`~feedback_nlp.topics.aspects.AspectEmbedding`, the
+  noun lemmas of a unit with pretrained static vectors (``models/aspects-fr``): themes are
+  subjects, not wordings (issue 16, docs/themes.md).
+* :class:`LSAEmbedding` (``"lsa"``, the default until 2026-11-30): TF-IDF -> truncated SVD trained on real French
   reviews by ``scripts/build_theme_embeddings.py`` and shipped in ``models/embeddings-fr-lsa``
   (safetensors + JSON vocabulary, loads without running code).
 * :class:`SpacyEmbedding` (``"spacy"``): mean of the static word vectors of spaCy's
@@ -272,8 +275,8 @@ _CACHE: dict[str, Any] = {}
 
 
 def get_embedder(spec: str | Any = "default") -> Any:
-    """Resolve ``"default"``, ``"aspects"``, ``"spacy"``, a directory, or an object with
-    ``embed``."""
+    """Resolve ``"default"`` (= ``"aspects"``), ``"lsa"``, ``"spacy"``, a directory, or an
+    object with ``embed``."""
     if not isinstance(spec, str):
         if not hasattr(spec, "embed"):
             raise ConfigError("[themes] embedding must be a name, a directory or an object "
@@ -281,21 +284,21 @@ def get_embedder(spec: str | Any = "default") -> Any:
         return spec
     if spec in _CACHE:
         return _CACHE[spec]
-    if spec in ("default", "lsa"):
+    if spec in ("default", "aspects", "aspects-fr"):
+        from feedback_nlp.topics.aspects import load_aspects
+
+        embedder: Any = load_aspects()
+    elif spec == "lsa":
         if not (DEFAULT_MODEL_DIR / "meta.json").exists():
             raise ModelLoadError(f"the shipped embedding model is missing ({DEFAULT_MODEL_DIR}).",
                                  fix="run scripts/build_theme_embeddings.py.")
-        embedder: Any = LSAEmbedding.load(DEFAULT_MODEL_DIR)
-    elif spec in ("aspects", "aspects-fr"):
-        from feedback_nlp.topics.aspects import load_aspects
-
-        embedder = load_aspects()
+        embedder = LSAEmbedding.load(DEFAULT_MODEL_DIR)
     elif spec == "spacy" or spec.startswith("spacy:"):
         embedder = SpacyEmbedding(spec.split(":", 1)[1] if ":" in spec else "fr_core_news_md")
     else:
         path = Path(spec)
         if not path.is_dir():
-            raise ConfigError(f"[themes] embedding={spec!r} is neither 'default', 'spacy' nor a "
+            raise ConfigError(f"[themes] embedding={spec!r} is neither 'default', 'aspects', 'lsa', 'spacy' nor a "
                               "folder.", fix="give the folder of a sentence-transformers model.")
         from feedback_nlp._safe import check_model_dir
 

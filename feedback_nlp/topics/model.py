@@ -69,6 +69,8 @@ CONFIG_PARAMS = {"embedding": "embedding", "taxonomy": "taxonomy",
 #: ("Autres sujets"). Chosen by reading the bundled insurance sample's themes (0.5 gave "Qualité
 #: produit — chien, animal" and "Site et appli — téléphone, net"), never on the aspect gold.
 FAMILY_MIN_SIMILARITY = 0.6
+#: Name of the LSA embedding, the default until 2026-11-30 (older saved models say "default").
+LSA_NAME = "embeddings-fr-lsa"
 #: Parameters holding stage objects: fit-time only, never saved.
 _STAGE_PARAMS = ("umap_model", "hdbscan_model", "vectorizer_model")
 class ThemeModel(BaseEstimator):  # type: ignore[misc]
@@ -77,8 +79,10 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
     Parameters
     ----------
     embedding : str or object
-        ``"default"`` (shipped LSA model), ``"spacy"``, a local sentence-transformers
-        directory, or an object with ``embed(texts)``.
+        ``"default"`` = ``"aspects"`` (shipped noun-lemma vectors, ``models/aspects-fr``:
+        themes are subjects, units without a noun go to the general-satisfaction bucket
+        ``-2``), ``"lsa"`` (shipped LSA model, the default until 2026-11-30), ``"spacy"``, a
+        local sentence-transformers directory, or an object with ``embed(texts)``.
     taxonomy : str or None
         TOML taxonomy path; None = the shipped French CX taxonomy.
     min_theme_size : int or None
@@ -436,8 +440,9 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         keywords = self._keywords_from_bertopic(ids) or ctfidf_keywords(
             self.term_counts_, vocabulary, self.n_keywords)
         self.keywords_ = [list(k) for k in keywords]
-        if getattr(self, "subjects_", False):
-            self.families_, self.family_scores_ = self._families_by_meaning()
+        by_meaning = self._families_by_meaning() if getattr(self, "subjects_", False) else None
+        if by_meaning is not None:
+            self.families_, self.family_scores_ = by_meaning
         else:
             self.families_ = [self.taxonomy_.family_of(k, self.term_counts_[row], vocabulary)
                               for row, k in enumerate(self.keywords_)]
@@ -450,10 +455,13 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
                 for key in self.taxonomy_.keys]
         return normalise(np.stack(rows)) if rows else np.zeros((0, self.centroids_.shape[1]))
 
-    def _families_by_meaning(self) -> tuple[list[str | None], list[float]]:
+    def _families_by_meaning(self) -> tuple[list[str | None], list[float]] | None:
         """Each theme's closest family (cosine of centroid and family vector) and the score;
-        None below :data:`FAMILY_MIN_SIMILARITY`."""
+        None below :data:`FAMILY_MIN_SIMILARITY`. None when the centroids do not live in the
+        embedding's space (embeddings passed in from elsewhere): families by words then."""
         families = self.family_vectors()
+        if families.shape[1] != self.centroids_.shape[1]:
+            return None
         if len(families) == 0 or len(self.centroids_) == 0:
             return [None] * len(self.centroids_), [0.0] * len(self.centroids_)
         sims = self.centroids_ @ families.T
@@ -637,9 +645,11 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
                                  fix="pass the theme_model folder written by analyze/save.")
         defaults = {k: v for k, v in cls().get_params(deep=False).items() if k not in _STAGE_PARAMS}
         check_state(state, tensors, path, defaults)
-        state["params"]["embedding"] = resolve_embedding(state["params"].get("embedding", "default"),
-                                                         embedding, path)
-        model = cls(**state["params"])
+        params = dict(state["params"])
+        params["embedding"] = resolve_embedding(params.get("embedding", "default"), embedding, path)
+        if params["embedding"] == "default" and state.get("embedding_name") == LSA_NAME:
+            params["embedding"] = "lsa"  # saved before "default" meant the aspect embedding
+        model = cls(**params)
         model.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])
         model.embedding_name_ = state["embedding_name"]
         model.threshold_ = float(state["threshold"])
@@ -656,9 +666,15 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         model.term_counts_ = tensors["term_counts"]
         model.sizes_ = tensors["sizes"]
         model.topic_model_ = None
-        model.subjects_ = bool(state.get("subjects", False))
+        model.subjects_ = state.get("subjects", False) is True
         if model.subjects_:
-            model.family_scores_ = [float(x) for x in state.get("family_scores", [])]
+            scores = state.get("family_scores", [])
+            if not isinstance(scores, list) or len(scores) != len(model.labels_) or not all(
+                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in scores):
+                raise ModelLoadError(f"{path}: model.json family_scores must be one number per "
+                                     "theme.", fix="pass the theme_model folder written by "
+                                     "analyze/save (a hand-edited model.json is refused).")
+            model.family_scores_ = [float(x) for x in scores]
         return model
 
 
