@@ -113,7 +113,7 @@ def split_out(model: Any, theme_id: int, terms: Sequence[str], label: str,
                            else model.taxonomy_.family_of(keywords[new_id],
                                                           model.term_counts_[new_id],
                                                           model.vocabulary_))
-    if hasattr(model, "family_scores_"):
+    if getattr(model, "family_scores_", None):  # empty when families came from words
         model.family_scores_.append(model.family_scores_[theme_id])
     model.labels_.append(str(label))
     return new_id

@@ -444,6 +444,7 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         if by_meaning is not None:
             self.families_, self.family_scores_ = by_meaning
         else:
+            self.family_scores_ = []  # families by words: no similarity score
             self.families_ = [self.taxonomy_.family_of(k, self.term_counts_[row], vocabulary)
                               for row, k in enumerate(self.keywords_)]
         self.labels_ = self._make_labels(docs, topics)
@@ -669,10 +670,10 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         model.subjects_ = state.get("subjects", False) is True
         if model.subjects_:
             scores = state.get("family_scores", [])
-            if not isinstance(scores, list) or len(scores) != len(model.labels_) or not all(
+            if not isinstance(scores, list) or len(scores) not in (0, len(model.labels_)) or not all(
                     isinstance(x, (int, float)) and not isinstance(x, bool) for x in scores):
                 raise ModelLoadError(f"{path}: model.json family_scores must be one number per "
-                                     "theme.", fix="pass the theme_model folder written by "
+                                     "theme (or empty).", fix="pass the theme_model folder written by "
                                      "analyze/save (a hand-edited model.json is refused).")
             model.family_scores_ = [float(x) for x in scores]
         return model
