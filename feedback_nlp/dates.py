@@ -145,6 +145,8 @@ def parse_dates_noted(values: pd.Series) -> tuple[pd.Series, list[str]]:
                 hit = (pd.NaT, "")
             else:
                 hit = _parse_one(value, folded[key], order)
+                if not pd.isna(hit[0]) and not 1900 <= hit[0].year <= 2200:
+                    hit = (pd.NaT, "")  # "1;" read as year 1: not a survey date
             cache[key] = hit
         dates.append(hit[0])
         notes.append(hit[1])

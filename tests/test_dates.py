@@ -32,7 +32,7 @@ def test_formats(raw: object, expected: str) -> None:
     assert dates.iloc[0] == pd.Timestamp(expected)
 
 
-@pytest.mark.parametrize("raw", ["hier", "31/02/2024", "", None, "12345", "mars"])
+@pytest.mark.parametrize("raw", ["hier", "31/02/2024", "", None, "12345", "mars", "1;", "0001-01-01"])
 def test_unreadable_or_blank_is_nat(raw: object) -> None:
     assert pd.isna(parse_dates(pd.Series([raw], dtype=object)).iloc[0])
 
