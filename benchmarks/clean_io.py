@@ -141,7 +141,7 @@ def worker(n: int) -> dict[str, Any]:
     from feedback_nlp import clean
     from feedback_nlp.config import AnalysisConfig
     from feedback_nlp.io import read_feedback
-    from feedback_nlp.pipeline import prepare_documents
+    from feedback_nlp.prepare import prepare_documents
 
     with tempfile.TemporaryDirectory() as tmp:
         path = resampled_csv(n, Path(tmp))

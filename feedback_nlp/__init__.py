@@ -19,11 +19,12 @@ __all__ = ["AnalysisConfig", "FeedbackAnalysis", "analyze", "read_feedback", "__
 if TYPE_CHECKING:
     from feedback_nlp.config import AnalysisConfig
     from feedback_nlp.io import read_feedback
-    from feedback_nlp.pipeline import FeedbackAnalysis, analyze
+    from feedback_nlp.pipeline import analyze
+    from feedback_nlp.result import FeedbackAnalysis
 
 _LAZY = {
     "AnalysisConfig": "feedback_nlp.config",
-    "FeedbackAnalysis": "feedback_nlp.pipeline",
+    "FeedbackAnalysis": "feedback_nlp.result",
     "analyze": "feedback_nlp.pipeline",
     "read_feedback": "feedback_nlp.io",
 }

@@ -12,8 +12,9 @@ pandas frame can run it unchanged:
 - one machine, file larger than memory: :mod:`feedback_nlp.streaming`.
 
 What is not per-row runs once on the client: fitting the theme model on a bounded,
-seeded sample (:func:`fit_bundle`) and the aggregates (metrics, theme table, drivers)
-from the partition results (:func:`aggregate`).
+seeded sample (:func:`fit_bundle`) and the aggregates (theme table, metrics, drivers)
+from the partition results (:func:`feedback_nlp.stages.join_parts` then
+:func:`feedback_nlp.stages.aggregate`, the same step as a one-machine run).
 
 How the model reaches the workers: the bundle carries the files the theme model wrote
 with ``save(dir)`` as bytes; a worker writes them to a temporary folder once and loads
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import math
 import tempfile
 import threading
 import time
@@ -37,8 +37,19 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from feedback_nlp import stages
 from feedback_nlp.config import AnalysisConfig
-from feedback_nlp.errors import ConfigError, ModelLoadError
+from feedback_nlp.errors import ConfigError, EmptyInputError, ModelLoadError
+from feedback_nlp.io import (
+    ROLES,
+    canonical_frame,
+    json_default,
+    map_columns,
+    parquet_safe,
+    sniff_csv,
+)
+from feedback_nlp.prepare import mark_duplicate_ids
+from feedback_nlp.result import FeedbackAnalysis
 
 #: Name of the column that carries each document's opinion units through engines that
 #: map one frame to one frame (``map_partitions``, ``mapInPandas``).
@@ -155,58 +166,17 @@ def _load_model(class_path: str, files: dict[str, bytes]) -> Any:
     return klass.load(folder)
 
 
-def assign_themes(model: Any, documents: pd.DataFrame,
-                  segments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Assign the themes of a fitted model to new documents and segments (no refit).
-
-    Uses ``model.assign`` or ``feedback_nlp.topics.assign`` when they exist; otherwise
-    the public :class:`~feedback_nlp.topics.ThemeModel` API: embed each opinion unit
-    with the model's embedding, ``transform`` (nearest theme centroid), and write the
-    contract's columns: ``segments.theme_id`` / ``theme_label``; ``documents.theme_ids``
-    (sorted, distinct, without -1) / ``theme_labels``.
-    """
-    if hasattr(model, "assign"):
-        return model.assign(documents, segments)
-    topics = importlib.import_module("feedback_nlp.topics")
-    if hasattr(topics, "assign"):
-        return topics.assign(model, documents, segments)
-    if not hasattr(model, "transform") or not hasattr(model, "themes_table"):
-        raise ModelLoadError(f"Theme model {type(model).__name__} cannot assign themes to new texts.",
-                             fix="fit it with feedback_nlp.topics.ThemeModel.")
-    from feedback_nlp.topics.embeddings import get_embedder
-
-    other_id, other_label = topics.OTHER_ID, topics.OTHER_LABEL
-    texts = segments["text"].astype(str).tolist() if "text" in segments.columns else []
-    if texts:
-        ids = np.asarray(model.transform(texts, get_embedder(model.embedding).embed(texts)),
-                         dtype=np.int64)
-    else:
-        ids = np.zeros(0, dtype=np.int64)
-    table = model.themes_table()
-    labels = dict(zip(table["theme_id"].astype(int), table["label"]))
-    segments = segments.copy()
-    segments["theme_id"] = ids
-    segments["theme_label"] = [labels.get(int(t), other_label) for t in ids]
-    per_document: dict[Any, set[int]] = {}
-    for row_id, theme in zip(segments["row_id"].tolist(), ids.tolist()):
-        if theme != other_id:
-            per_document.setdefault(row_id, set()).add(int(theme))
-    documents = documents.copy()
-    theme_ids = [sorted(per_document.get(r, ())) for r in documents["row_id"].tolist()]
-    documents["theme_ids"] = theme_ids
-    documents["theme_labels"] = [[labels.get(t, other_label) for t in ids_] for ids_ in theme_ids]
-    return documents, segments
-
-
 # --------------------------------------------------------------------------- per row
 
 
 def process_partition(frame: pd.DataFrame, bundle: ModelBundle, *,
                       row_offset: int | None = None,
                       mapped: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run clean, segment, sentiment and theme assignment on one partition.
+    """:func:`feedback_nlp.stages.process_partition` for one partition, given a bundle.
 
-    Pure: the output depends only on ``frame`` and ``bundle``.
+    Pure: the output depends only on ``frame`` and ``bundle``. This adapter only maps
+    raw columns and loads the bundled theme model (once per process); the stages are
+    those of :mod:`feedback_nlp.stages`.
 
     Parameters
     ----------
@@ -225,29 +195,13 @@ def process_partition(frame: pd.DataFrame, bundle: ModelBundle, *,
         ``segment_id`` counts from 0 within the partition (renumber with
         :func:`renumber_segments` after concatenation).
     """
-    from feedback_nlp.pipeline import prepare_documents
-    from feedback_nlp.segment import segment_documents
-
     config = bundle.analysis_config
     if not mapped:
-        from feedback_nlp.io import map_columns
-
-        mapping = {role: bundle.columns.get(role) for role in _ROLES}
+        mapping = {role: bundle.columns.get(role) for role in ROLES}
         frame = map_columns(frame, mapping, keep=list(bundle.keep), row_offset=row_offset or 0)
-    documents = prepare_documents(frame.reset_index(drop=True), config, columns=bundle.columns)
-    usable = documents["text_status"] == "ok"
-    segments = segment_documents(documents, mask=usable)
-    if config.sentiment:
-        from feedback_nlp.sentiment import annotate as annotate_sentiment
-
-        documents, segments = annotate_sentiment(documents, segments, config)
     model = bundle.theme_model() if config.themes.enabled else None
-    if model is not None:
-        documents, segments = assign_themes(model, documents, segments)
-    return documents, segments
-
-
-_ROLES = ("text", "score", "date", "id", "segment", "channel", "stage", "csat", "ces")
+    return stages.process_partition(frame.reset_index(drop=True), config,
+                                    columns=bundle.columns, theme_model=model)
 
 
 def pack(documents: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
@@ -343,8 +297,6 @@ def process_parallel(frame: pd.DataFrame, config: AnalysisConfig, *, n_jobs: int
         futures = [pool.submit(_process_mapped, part, bundle) for part in parts]
         results = [wait_result(future, pool, config.worker_timeout, f"rows {a}-{b - 1}")
                    for future, a, b in zip(futures, bounds[:-1], bounds[1:])]
-    from feedback_nlp.pipeline import mark_duplicate_ids
-
     documents = mark_duplicate_ids(pd.concat([d for d, _ in results], ignore_index=True))
     segments = renumber_segments(pd.concat([s for _, s in results], ignore_index=True))
     return documents, segments
@@ -388,7 +340,7 @@ def _terminate(pool: Any) -> None:
             process.terminate()
 
 
-# --------------------------------------------------------------------------- fit + aggregate
+# --------------------------------------------------------------------------- fit
 
 
 def fit_bundle(sample: pd.DataFrame, config: AnalysisConfig, *,
@@ -399,13 +351,12 @@ def fit_bundle(sample: pd.DataFrame, config: AnalysisConfig, *,
     Only the theme model is fitted here (or loaded, when ``config.themes.model`` names a
     saved one); sentiment uses the shipped (or configured) model, which every worker
     has. Also returns the sample's theme table, whose ``examples`` (verbatims closest to
-    each theme's centroid) :func:`aggregate` reuses.
+    each theme's centroid) :func:`feedback_nlp.stages.join_parts` reuses.
     """
     columns = dict(columns if columns is not None else sample.attrs.get("columns", {}))
     plain = ModelBundle.build(config, columns, keep=keep)
     if not config.themes.enabled or len(sample) == 0:
         return plain, pd.DataFrame()
-    from feedback_nlp.pipeline import FeedbackAnalysis
     from feedback_nlp.topics import annotate as annotate_themes
 
     documents, segments = process_partition(sample, plain, mapped=True)
@@ -413,51 +364,6 @@ def fit_bundle(sample: pd.DataFrame, config: AnalysisConfig, *,
                              progress=progress)
     model = getattr(fitted, "theme_model", None)
     return ModelBundle.build(config, columns, keep=keep, theme_model=model), fitted.themes
-
-
-def aggregate(documents: pd.DataFrame, segments: pd.DataFrame, config: AnalysisConfig, *,
-              theme_model: Any = None, sample_themes: pd.DataFrame | None = None,
-              info: dict[str, Any] | None = None, progress: Any = None) -> Any:
-    """Build a :class:`~feedback_nlp.pipeline.FeedbackAnalysis` from per-row results.
-
-    Computes what needs every row: the theme table (counts over all rows, labels and
-    keywords from the fitted model), metrics by cut, and drivers.
-    """
-    from feedback_nlp import scores as scores_mod
-    from feedback_nlp._progress import SilentProgress
-    from feedback_nlp.pipeline import FeedbackAnalysis
-
-    progress = progress if progress is not None else SilentProgress()
-    analysis = FeedbackAnalysis(documents=documents, segments=segments, theme_model=theme_model)
-    if theme_model is not None and "theme_id" in segments.columns:
-        from feedback_nlp.topics import themes_table
-
-        # Counts and sentiment mix over every row; examples from the fit sample (closest
-        # to each centroid), since the rows here may have no text (streaming).
-        with_text = segments if "text" in segments.columns else segments.assign(text="")
-        themes = themes_table(documents, with_text, theme_model, None)
-        if sample_themes is not None and "examples" in sample_themes.columns and len(themes):
-            examples = dict(zip(sample_themes["theme_id"].astype(int), sample_themes["examples"]))
-            themes["examples"] = [examples.get(int(t), e if "text" in segments.columns else [])
-                                  for t, e in zip(themes["theme_id"], themes["examples"])]
-        analysis.themes = themes
-    is_proxy = config.score_scale == "stars" and "score" in documents.columns
-    cuts = [c for c in ("segment", "channel", "stage") if c in documents.columns]
-    with progress.stage("Indicateurs"):
-        analysis.metrics = scores_mod.metrics_table(documents, by=cuts, is_proxy=is_proxy)
-    # Same condition as pipeline.analyze_frame: trends and cuts make sense without themes.
-    if "nps_class" in documents.columns or "date" in documents.columns:
-        from feedback_nlp import drivers
-
-        with progress.stage("Irritants et NPS"):
-            analysis = drivers.annotate(analysis, config)
-    analysis.info = dict(info or {})
-    analysis.info.setdefault("is_proxy", is_proxy)
-    analysis.info["rows_by_status"] = analysis.status_counts()
-    analysis.info.setdefault("score_scale", config.score_scale)
-    analysis.info.setdefault("config", config.to_dict())
-    analysis.info.setdefault("seed", config.seed)
-    return analysis
 
 
 # --------------------------------------------------------------------------- dask
@@ -495,87 +401,87 @@ def analyze_dask(
     FeedbackAnalysis
         The same tables as :func:`feedback_nlp.analyze` on the same rows.
     """
-    import dask
-
     config = config or AnalysisConfig()
     started = time.perf_counter()
     mapping = {"text": text, "score": score, **columns}
-    unknown = sorted(set(mapping) - set(_ROLES))
+    unknown = sorted(set(mapping) - set(ROLES))
     if unknown:
         raise ConfigError(f"Unknown column role(s): {', '.join(unknown)}.",
-                          fix=f"use {', '.join(_ROLES)}.")
-    own_client = None
-    if client is None and scheduler:
-        from distributed import Client
-
-        try:
-            own_client = client = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise ConfigError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}).",
-                              fix="check the address (tcp://HOST:8786) and that it runs.") from None
+                          fix=f"use {', '.join(ROLES)}.")
+    own_client = _connect(scheduler) if client is None and scheduler else None
+    client = own_client or client
     try:
         head = ddf.get_partition(0).head(5, compute=True) if ddf.npartitions else ddf._meta
-        from feedback_nlp.io import _finish
-
-        mapped_head = _finish(head, mapping, keep, "the Dask DataFrame")
-        resolved: dict[str, str] = dict(mapped_head.attrs["columns"])
+        resolved: dict[str, str] = dict(
+            canonical_frame(head, mapping, keep, "the Dask DataFrame").attrs["columns"])
         lengths = ddf.map_partitions(len).compute()
         offsets = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype="int64"))]).tolist()
         total = int(offsets[-1])
         if total == 0:
-            from feedback_nlp.errors import EmptyInputError
-
             raise EmptyInputError("The Dask DataFrame has no rows.")
-
-        # Fit the theme model on a bounded, seeded sample (the only non per-row step).
-        bundle = ModelBundle.build(config, resolved, keep=keep)
-        sample_themes = None
-        if config.themes.enabled:
-            fraction = min(1.0, config.themes.fit_sample / total)
-            sample_raw = ddf.sample(frac=fraction, random_state=config.seed) if fraction < 1 else ddf
-            sample_raw = sample_raw.compute()
-            sample = _finish(sample_raw.reset_index(drop=True), {r: resolved.get(r) for r in _ROLES},
-                             keep, "the Dask DataFrame")
-            bundle, sample_themes = fit_bundle(sample, config, columns=resolved, keep=keep,
-                                               progress=progress)
-
+        bundle, sample_themes = _fit_on_sample(ddf, total, config, resolved, keep, progress)
         head_documents, head_segments = process_partition(head, bundle, row_offset=0)
-        meta_docs = pack(head_documents, head_segments).iloc[:0]
-        # Dask turns object columns into Arrow strings by default; keep pandas' types so
-        # the result equals a single-machine run.
-        with dask.config.set({"dataframe.convert-string": False}):
-            # One graph key for the bundle (model bytes), not a copy in every task.
-            shared_bundle = dask.delayed(bundle, pure=True, traverse=False)
-            packed = ddf.map_partitions(process_packed, shared_bundle, offsets[:-1],
-                                        meta=meta_docs, enforce_metadata=False)
-            if client is not None:
-                frame = client.compute(packed).result()
-            else:
-                (frame,) = dask.compute(packed)
+        frame = _map_packed(ddf, bundle, offsets[:-1], pack(head_documents, head_segments).iloc[:0],
+                            client)
     finally:
         if own_client is not None:
             own_client.close()
     frame = frame.sort_values("row_id", kind="stable").reset_index(drop=True)
     documents, segments = unpack(frame, like=head_segments.iloc[:0])
-    from feedback_nlp.pipeline import mark_duplicate_ids
-
     documents = mark_duplicate_ids(documents)  # ids repeated across partitions
     segments = renumber_segments(segments)
-    info = {"source": "Dask DataFrame", "columns": resolved, "rows_read": total,
-            "engine": "dask", "npartitions": int(ddf.npartitions)}
+    analysis = stages.join_parts(documents, segments, theme_model=bundle.theme_model(),
+                                 sample_themes=sample_themes)
+    analysis = stages.aggregate(analysis, config, progress=progress)
+    provenance = {"source": "Dask DataFrame", "columns": resolved, "engine": "dask",
+                  "npartitions": int(ddf.npartitions)}
     from feedback_nlp.sentiment import partitioned_adaptation_info  # issue 15
 
     if partitioned_adaptation_info(config):
-        info["sentiment_adaptation"] = partitioned_adaptation_info(config)
-    analysis = aggregate(documents, segments, config, theme_model=bundle.theme_model(),
-                         sample_themes=sample_themes, info=info, progress=progress)
-    from feedback_nlp.pipeline import versions
+        provenance["sentiment_adaptation"] = partitioned_adaptation_info(config)
+    return stages.finish(analysis, config, rows_read=total, started=started,
+                         provenance=provenance)
 
-    analysis.info["versions"] = versions()
-    analysis.info["elapsed_s"] = round(time.perf_counter() - started, 3)
-    if len(analysis.documents) != total:
-        raise AssertionError("row accounting broken: documents do not match the input rows")
-    return analysis
+
+def _connect(scheduler: str) -> Any:
+    from distributed import Client
+
+    try:
+        return Client(scheduler, timeout="10s")
+    except OSError as exc:
+        raise ConfigError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}).",
+                          fix="check the address (tcp://HOST:8786) and that it runs.") from None
+
+
+def _fit_on_sample(ddf: Any, total: int, config: AnalysisConfig, resolved: dict[str, str],
+                   keep: list[str] | None, progress: Any) -> tuple[ModelBundle, Any]:
+    """Fit the theme model on a bounded, seeded sample (the only non per-row step)."""
+    if not config.themes.enabled:
+        return ModelBundle.build(config, resolved, keep=keep), None
+    fraction = min(1.0, config.themes.fit_sample / total)
+    sample_raw = ddf.sample(frac=fraction, random_state=config.seed) if fraction < 1 else ddf
+    sample_raw = sample_raw.compute()
+    sample = canonical_frame(sample_raw.reset_index(drop=True), resolved, keep,
+                             "the Dask DataFrame")
+    return fit_bundle(sample, config, columns=resolved, keep=keep, progress=progress)
+
+
+def _map_packed(ddf: Any, bundle: ModelBundle, offsets: list[int], meta: pd.DataFrame,
+                client: Any) -> pd.DataFrame:
+    """Run :func:`process_packed` on every partition and bring the packed rows back."""
+    import dask
+
+    # Dask turns object columns into Arrow strings by default; keep pandas' types so
+    # the result equals a single-machine run.
+    with dask.config.set({"dataframe.convert-string": False}):
+        # One graph key for the bundle (model bytes), not a copy in every task.
+        shared_bundle = dask.delayed(bundle, pure=True, traverse=False)
+        packed = ddf.map_partitions(process_packed, shared_bundle, offsets,
+                                    meta=meta, enforce_metadata=False)
+        if client is not None:
+            return client.compute(packed).result()
+        (frame,) = dask.compute(packed)
+        return frame
 
 
 def read_dask(path: str, *, blocksize: str | int = "16MB", delimiter: str | None = None,
@@ -583,11 +489,8 @@ def read_dask(path: str, *, blocksize: str | int = "16MB", delimiter: str | None
     """Read a CSV export as a Dask DataFrame of text cells (sniffed like :func:`read_feedback`)."""
     import dask.dataframe as dd
 
-    from feedback_nlp.io import _check_path, _csv_options, _read_head
-
     file = Path(path)
-    _check_path(file)
-    options = _csv_options(file, _read_head(file), delimiter, encoding)
+    options = sniff_csv(file, delimiter, encoding)
     compression = "gzip" if file.name.lower().endswith(".gz") else None
     return dd.read_csv(str(file), sep=options["sep"], encoding=options["encoding"],
                        dtype=str, keep_default_na=False, na_values=[],
@@ -626,16 +529,13 @@ def spark_map_documents(sdf: Any, bundle: ModelBundle, *, sample_rows: pd.DataFr
 def _spark_batch(batch: pd.DataFrame, bundle: ModelBundle) -> pd.DataFrame:
     import json
 
-    from feedback_nlp.io import map_columns
-    from feedback_nlp.pipeline import _parquet_safe
-
     row_ids = batch["row_id"].astype("int64").to_numpy()
-    mapping = {role: bundle.columns.get(role) for role in _ROLES}
+    mapping = {role: bundle.columns.get(role) for role in ROLES}
     mapped = map_columns(batch.drop(columns=["row_id"]), mapping, keep=list(bundle.keep))
     mapped["row_id"] = row_ids
     documents, segments = process_partition(mapped, bundle, mapped=True)
-    out = _parquet_safe(pack(documents, segments))
-    out[PACKED] = [json.dumps(units, ensure_ascii=False, default=_json_default)
+    out = parquet_safe(pack(documents, segments))
+    out[PACKED] = [json.dumps(units, ensure_ascii=False, default=json_default)
                    for units in out[PACKED].tolist()]
     return out
 
@@ -647,13 +547,3 @@ def unpack_json(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     decoded = frame.copy()
     decoded[PACKED] = [json.loads(v) if isinstance(v, str) else [] for v in decoded[PACKED]]
     return unpack(decoded)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if math.isnan(float(value)) else float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)

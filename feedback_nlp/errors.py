@@ -90,3 +90,9 @@ class NotFittedError(FeedbackError, ValueError):
     """A model was used before ``fit``."""
 
     code = "E501"
+
+
+class RowAccountingError(StageError):
+    """The output does not hold every input row exactly once (a bug of ours, not the data)."""
+
+    code = "E503"

@@ -20,22 +20,26 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from feedback_nlp import stages
 from feedback_nlp._progress import Progress, SilentProgress
 from feedback_nlp.config import AnalysisConfig
 from feedback_nlp.distributed import (
     ModelBundle,
-    aggregate,
     fit_bundle,
     process_partition,
     wait_result,
 )
-from feedback_nlp.errors import ConfigError, EmptyInputError, OutputError
+from feedback_nlp.errors import ConfigError, EmptyInputError
+from feedback_nlp.io import TableAppender, ensure_output_dir, iter_feedback, write_json
+from feedback_nlp.prepare import mark_duplicate_ids
+from feedback_nlp.result import FeedbackAnalysis
 
 #: Document columns kept in memory for the aggregates (when present).
 COMPACT_DOCUMENT_COLUMNS = (
@@ -88,75 +92,6 @@ def reservoir_sample(chunks: Any, size: int, seed: int) -> tuple[pd.DataFrame, i
     if "row_id" in kept.columns:
         kept = kept.sort_values("row_id").reset_index(drop=True)
     return kept, seen
-
-
-class _TableWriter:
-    """Append frames to ``<name>.parquet`` (one schema, from the first chunk) and ``<name>.csv``."""
-
-    def __init__(self, folder: Path, name: str, *, csv: bool) -> None:
-        self.parquet_path = folder / f"{name}.parquet"
-        self.csv_path = folder / f"{name}.csv" if csv else None
-        self._writer: Any = None
-        self._schema: Any = None
-        self._csv: Any = None
-        self.rows = 0
-
-    def write(self, frame: pd.DataFrame) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        from feedback_nlp.io import neutralize_frame
-        from feedback_nlp.pipeline import _csv_safe, _parquet_safe
-
-        safe = _parquet_safe(frame)
-        try:
-            if self._writer is None:
-                table = pa.Table.from_pandas(safe, preserve_index=False)
-                # A column that is all-missing in the first chunk would be typed null and
-                # reject later values: store such columns as text.
-                fields = [_settle_null_type(f) for f in table.schema]
-                self._schema = pa.schema(fields)
-                self._writer = pq.ParquetWriter(self.parquet_path, self._schema)
-            for name in self._schema.names:
-                if name not in safe.columns:
-                    safe[name] = None
-            safe = safe[self._schema.names]
-            for field in self._schema:
-                if pa.types.is_string(field.type) and safe[field.name].dtype != object:
-                    if not pd.api.types.is_string_dtype(safe[field.name]):
-                        safe[field.name] = safe[field.name].map(
-                            lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
-            table = pa.Table.from_pandas(safe, schema=self._schema, preserve_index=False)
-            self._writer.write_table(table)
-            if self.csv_path is not None:
-                if self._csv is None:
-                    self._csv = self.csv_path.open("w", encoding="utf-8-sig", newline="")
-                    header = True
-                else:
-                    header = False
-                neutralize_frame(_csv_safe(frame)).to_csv(self._csv, index=False, header=header)
-        except OSError as exc:
-            raise OutputError(f"Could not write {self.parquet_path} ({exc.strerror or exc}).") from None
-        self.rows += len(frame)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-        if self._csv is not None:
-            self._csv.close()
-
-
-def _settle_null_type(field: Any) -> Any:
-    """A concrete type for a column that is all-missing (or all-empty lists) in a chunk."""
-    import pyarrow as pa
-
-    if pa.types.is_null(field.type):
-        return pa.field(field.name, pa.string())
-    if pa.types.is_list(field.type) and pa.types.is_null(field.type.value_type):
-        # theme_ids holds ints; other list columns (theme_labels...) hold text.
-        value = pa.int64() if field.name.endswith("_ids") else pa.string()
-        return pa.field(field.name, pa.list_(value))
-    return field
 
 
 def _compact(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
@@ -237,9 +172,6 @@ def analyze_stream(
         ``segments`` hold only the compact columns (see
         :data:`COMPACT_DOCUMENT_COLUMNS`) — the full tables are in ``output``.
     """
-    from feedback_nlp.io import ensure_output_dir, iter_feedback
-    from feedback_nlp.pipeline import FeedbackAnalysis, _jsonable, mark_duplicate_ids, versions
-
     if chunksize < 1:
         raise ConfigError(f"chunksize={chunksize} must be a positive number of rows.",
                           fix="use --chunksize 50000 (rows per chunk).")
@@ -250,40 +182,69 @@ def analyze_stream(
     read_options = {"text": text, "score": score, "keep": keep, "delimiter": delimiter,
                     "encoding": encoding, **columns}
 
-    def chunks() -> Any:
+    def chunks() -> Iterator[pd.DataFrame]:
         return iter_feedback(source, chunksize, **read_options)
 
     first = next(iter(chunks()), None)
     if first is None:
         raise EmptyInputError("The input has a header but no data rows.")
     mapping = dict(first.attrs.get("columns", {}))
-    source_name = first.attrs.get("source", "DataFrame")
-    encoding_found, delimiter_found = first.attrs.get("encoding"), first.attrs.get("delimiter")
+    provenance = {"source": first.attrs.get("source", "DataFrame"),
+                  "encoding": first.attrs.get("encoding"),
+                  "delimiter": first.attrs.get("delimiter"), "columns": mapping,
+                  "engine": "streaming", "chunksize": chunksize}
+    from feedback_nlp.sentiment import partitioned_adaptation_info  # issue 15
+
+    if partitioned_adaptation_info(config):
+        provenance["sentiment_adaptation"] = partitioned_adaptation_info(config)
     del first
 
-    bundle = ModelBundle.build(config, mapping, keep=keep)
-    theme_model = None
-    sample_themes = None
-    if config.themes.enabled:
-        with reporter.stage("Échantillon pour les thèmes") as step:
-            sample, _ = reservoir_sample(chunks(), config.themes.fit_sample, config.seed)
-            step.advance(len(sample))
-        sample.attrs["columns"] = mapping
-        bundle, sample_themes = fit_bundle(sample, config, columns=mapping, keep=keep,
-                                           progress=reporter)
-        theme_model = bundle.theme_model()
-        del sample
+    bundle, sample_themes = _fit_on_reservoir(chunks, config, mapping, keep, reporter)
+    theme_model = bundle.theme_model() if sample_themes is not None else None
+    documents_small, segments_small, written = _process_chunks(chunks(), bundle, config, folder,
+                                                                 csv=csv, progress=reporter)
+    analysis = stages.join_parts(documents_small, segments_small, theme_model=theme_model,
+                                 sample_themes=sample_themes)
+    del documents_small, segments_small
+    analysis = stages.aggregate(analysis, config, progress=reporter)
+    analysis = stages.finish(analysis, config, rows_read=len(analysis.documents), started=started,
+                             provenance=provenance, rows_written=written["documents"])
+    _save_aggregates(analysis, folder, csv=csv, streamed=[n for n, rows in written.items() if rows])
+    analysis.info["output"] = str(Path(folder))
+    return analysis
 
-    documents_out = _TableWriter(folder, "documents", csv=csv)
-    segments_out = _TableWriter(folder, "segments", csv=csv)
+
+def _fit_on_reservoir(chunks: Any, config: AnalysisConfig, mapping: dict[str, str],
+                      keep: list[str] | None,
+                      reporter: Progress) -> tuple[ModelBundle, pd.DataFrame | None]:
+    """First pass: fit the theme model on a seeded reservoir sample (themes on only)."""
+    if not config.themes.enabled:
+        return ModelBundle.build(config, mapping, keep=keep), None
+    with reporter.stage("Échantillon pour les thèmes") as step:
+        sample, _ = reservoir_sample(chunks(), config.themes.fit_sample, config.seed)
+        step.advance(len(sample))
+    sample.attrs["columns"] = mapping
+    return fit_bundle(sample, config, columns=mapping, keep=keep, progress=reporter)
+
+
+def _process_chunks(chunks: Iterator[pd.DataFrame], bundle: ModelBundle, config: AnalysisConfig,
+                    folder: Path, *, csv: bool,
+                    progress: Progress) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Second pass: per-row stages of each chunk, full tables appended to ``folder``.
+
+    Returns the compact documents and segments (see :data:`COMPACT_DOCUMENT_COLUMNS`) and
+    the rows written per table.
+    """
+    documents_out = TableAppender(folder, "documents", csv=csv)
+    segments_out = TableAppender(folder, "segments", csv=csv)
     compact_documents: list[pd.DataFrame] = []
     compact_segments: list[pd.DataFrame] = []
     seen_ids: set[str] = set()  # ids of earlier chunks: repeats across chunks get noted
-    total = 0
     n_segments = 0
     try:
-        with reporter.stage("Analyse par blocs") as step:
-            for documents, segments in _processed(chunks(), bundle, config.n_jobs, config.worker_timeout):
+        with progress.stage("Analyse par blocs") as step:
+            for documents, segments in _processed(chunks, bundle, config.n_jobs,
+                                                  config.worker_timeout):
                 if "segment_id" in segments.columns:
                     segments = segments.assign(segment_id=np.arange(
                         n_segments, n_segments + len(segments), dtype="int64"))
@@ -294,42 +255,21 @@ def analyze_stream(
                     segments_out.write(segments)
                 compact_documents.append(_compact(documents, COMPACT_DOCUMENT_COLUMNS))
                 compact_segments.append(_compact(segments, COMPACT_SEGMENT_COLUMNS))
-                total += len(documents)
                 step.advance(len(documents))
                 del documents, segments
     finally:
         documents_out.close()
         segments_out.close()
+    return (_concat_compact(compact_documents), _concat_compact(compact_segments),
+            {"documents": documents_out.rows, "segments": segments_out.rows})
 
-    documents_small = _concat_compact(compact_documents)
-    segments_small = _concat_compact(compact_segments)
-    del compact_documents, compact_segments
-    info = {"source": source_name, "encoding": encoding_found, "delimiter": delimiter_found,
-            "columns": mapping, "rows_read": total, "engine": "streaming",
-            "chunksize": chunksize}
-    from feedback_nlp.sentiment import partitioned_adaptation_info  # issue 15
 
-    if partitioned_adaptation_info(config):
-        info["sentiment_adaptation"] = partitioned_adaptation_info(config)
-    analysis = aggregate(documents_small, segments_small, config, theme_model=theme_model,
-                         sample_themes=sample_themes, info=info, progress=reporter)
-    analysis.info["versions"] = versions()
-    analysis.info["elapsed_s"] = round(time.perf_counter() - started, 3)
-    if documents_out.rows != total or sum(analysis.info["rows_by_status"].values()) != total:
-        raise AssertionError("row accounting broken: documents do not match the input rows")
-
-    # The aggregates go next to the streamed tables, which must not be overwritten.
-    rest = FeedbackAnalysis(documents=pd.DataFrame(), segments=pd.DataFrame(),
-                            themes=analysis.themes, priorities=analysis.priorities,
-                            theme_by_nps=analysis.theme_by_nps, trends=analysis.trends,
-                            metrics=analysis.metrics, tables=analysis.tables,
-                            info=analysis.info, theme_model=analysis.theme_model)
+def _save_aggregates(analysis: FeedbackAnalysis, folder: Path, *, csv: bool,
+                     streamed: list[str]) -> None:
+    """The aggregates go next to the streamed tables, which must not be overwritten."""
+    rest = replace(analysis, documents=pd.DataFrame(), segments=pd.DataFrame())
     rest.save(folder, csv=csv)
     summary_path = folder / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    written = ["documents"] + (["segments"] if segments_out.rows else [])
-    summary["tables"] = written + [t for t in summary.get("tables", []) if t not in written]
-    summary_path.write_text(json.dumps(_jsonable(summary), ensure_ascii=False, indent=2,
-                                       sort_keys=True), encoding="utf-8")
-    analysis.info["output"] = str(Path(folder))
-    return analysis
+    summary["tables"] = streamed + [t for t in summary.get("tables", []) if t not in streamed]
+    write_json(summary, summary_path)

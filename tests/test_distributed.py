@@ -286,7 +286,7 @@ def test_dask_notes_ids_repeated_across_partitions() -> None:
 
 
 def test_mark_duplicate_ids_is_idempotent_and_tracks_earlier_chunks() -> None:
-    from feedback_nlp.pipeline import mark_duplicate_ids
+    from feedback_nlp.prepare import mark_duplicate_ids
 
     documents = pd.DataFrame({"id": ["x", "y", "x", " "], "status_detail": ["", "score manquant", "", ""]})
     once = mark_duplicate_ids(documents)

@@ -140,9 +140,9 @@ def test_worker_processes_give_the_same_tables(sample_csv, tmp_path) -> None:
 
 
 def test_table_writer_types_columns_empty_in_the_first_chunk(tmp_path) -> None:
-    from feedback_nlp.streaming import _TableWriter
+    from feedback_nlp.io import TableAppender
 
-    writer = _TableWriter(tmp_path, "documents", csv=True)
+    writer = TableAppender(tmp_path, "documents", csv=True)
     writer.write(pd.DataFrame({"row_id": [0, 1], "theme_ids": [[], []], "theme_labels": [[], []],
                                "note": [None, None]}))
     writer.write(pd.DataFrame({"row_id": [2], "theme_ids": [[3, 5]],

@@ -61,21 +61,16 @@ def _run_dask(args: argparse.Namespace, config: Any, columns: dict[str, Any], pr
     import dask.dataframe as dd
 
     from feedback_nlp.distributed import analyze_dask, read_dask
-    from feedback_nlp.io import _file_kind, _read_head
+    from feedback_nlp.io import detect_format, read_any
 
     path = Path(args.file)
-    kind = _file_kind(path, _read_head(path)) if path.exists() else "csv"
     keep = columns.pop("keep")
-    if kind == "csv":
+    if detect_format(path) == "csv":
         ddf = read_dask(str(path), delimiter=args.delimiter, encoding=args.encoding)
         if ddf.npartitions < 8:  # a gzipped CSV is one block: split it so every worker gets work
             ddf = ddf.repartition(npartitions=8)
     else:
-        from feedback_nlp.io import _read_excel, _read_jsonl, _read_parquet
-
-        readers = {"xlsx": lambda: _read_excel(path, args.sheet), "parquet": lambda: _read_parquet(path),
-                   "jsonl": lambda: _read_jsonl(path)}
-        frame = readers[kind]()
+        frame = read_any(path, sheet=args.sheet)
         ddf = dd.from_pandas(frame, npartitions=max(1, (os.cpu_count() or 1)))
     if args.scheduler:
         return analyze_dask(ddf, config=config, scheduler=args.scheduler, keep=keep,

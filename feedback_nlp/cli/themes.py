@@ -91,6 +91,8 @@ def run_apply(args: argparse.Namespace) -> int:
 
 
 def run_fit(args: argparse.Namespace) -> int:
+    from feedback_nlp.io import write_csv
+
     themes: dict[str, Any] = {"model": None}
     if args.embedding:
         themes["embedding"] = args.embedding
@@ -104,7 +106,7 @@ def run_fit(args: argparse.Namespace) -> int:
         print("Aucun thème : pas assez de textes exploitables.")
         return 1
     result.theme_model.save(out / "theme_model")
-    result.themes.drop(columns="examples").to_csv(out / "themes.csv", index=False)
+    write_csv(result.themes.drop(columns="examples"), out / "themes.csv")
     print(result.themes[["theme_id", "label", "n_segments"]].to_string(index=False))
     print(f"Modèle de thèmes écrit dans {(out / 'theme_model').resolve()}")
     return 0

@@ -1,10 +1,6 @@
-"""Reading exports from survey tools and CRMs, and writing tables safely.
+"""Reading: sniffing (encoding, delimiter, format), readers per format, column mapping.
 
-:func:`read_feedback` is the one way data comes in. It accepts a path (CSV with its
-delimiter sniffed, XLSX, Parquet, JSON Lines) or a DataFrame, maps the user's column
-names to canonical ones and adds a stable ``row_id``. It never drops a row: what is
-wrong with a row becomes a status later in the pipeline, what is wrong with the file
-becomes a :class:`~feedback_nlp.errors.FeedbackError` that names the file and the fix.
+See :mod:`feedback_nlp.io` for the contract of :func:`read_feedback`.
 """
 
 from __future__ import annotations
@@ -16,7 +12,7 @@ import os
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +23,6 @@ from feedback_nlp.errors import (
     EmptyInputError,
     EncodingError,
     InputFileError,
-    OutputError,
 )
 
 #: Canonical column names, in output order, for the roles a user can map.
@@ -132,7 +127,8 @@ def sniff_delimiter(text_sample: str, *, truncated: bool = False) -> str:
 # --------------------------------------------------------------------------- readers
 
 
-def _check_path(path: Path) -> None:
+def check_path(path: Path) -> None:
+    """Raise a clear error when ``path`` is missing, a folder, unreadable or empty."""
     if not path.exists():
         raise InputFileError(
             f"File {path} does not exist.", fix="check the path (and the current folder)."
@@ -494,18 +490,35 @@ def read_feedback(
         return _finish(source, mapping, keep, "the DataFrame")
 
     path = Path(source)
-    _check_path(path)
+    kind, head = _sniff(path)
+    if kind == "csv" and chunksize:
+        options = _csv_options(path, head, delimiter, encoding)
+        return _csv_chunks(path, options, mapping, keep, chunksize)
+    frame, where = _read_whole(path, kind, head, mapping, sheet=sheet, delimiter=delimiter,
+                               encoding=encoding)
+    if chunksize:
+        return _chunks_of_frame(frame, mapping, keep, chunksize, where)
+    return _finish(frame, mapping, keep, where)
+
+
+def _sniff(path: Path) -> tuple[str, bytes]:
+    """The file's format and its first bytes (checks that it can be read)."""
+    check_path(path)
     head = _read_head(path)
     kind = _file_kind(path, head)
-    where = f"file {path}"
     if kind == "xls":
         raise InputFileError(
             f"{path} is an old Excel .xls file.", fix="save it as .xlsx or CSV and try again."
         )
+    return kind, head
+
+
+def _read_whole(path: Path, kind: str, head: bytes, mapping: dict, *, sheet: str | int | None,
+                delimiter: str | None, encoding: str | None) -> tuple[pd.DataFrame, str]:
+    """The whole file with the user's column names, and how errors should name it."""
+    where = f"file {path}"
     if kind == "csv":
         options = _csv_options(path, head, delimiter, encoding)
-        if chunksize:
-            return _csv_chunks(path, options, mapping, keep, chunksize)
         frame = _read_csv(path, options, None)
         frame = _retry_with_header(frame, mapping, lambda h: _read_csv(path, options, None, h))
         frame.attrs["encoding"] = options["_detected_encoding"]
@@ -519,9 +532,44 @@ def read_feedback(
         frame = _read_parquet(path)
     else:
         frame = _read_jsonl(path)
-    if chunksize:
-        return _chunks_of_frame(frame, mapping, keep, chunksize, where)
-    return _finish(frame, mapping, keep, where)
+    return frame, where
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """``"csv"``, ``"xlsx"``, ``"parquet"`` or ``"jsonl"``, from the name and first bytes.
+
+    Raises :class:`~feedback_nlp.errors.InputFileError` for a missing, empty or old
+    ``.xls`` file.
+    """
+    return _sniff(Path(path))[0]
+
+
+def read_any(path: str | os.PathLike[str], *, sheet: str | int | None = None,
+             delimiter: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Read a whole file as it is: the user's column names, no mapping, no ``row_id``."""
+    file = Path(path)
+    kind, head = _sniff(file)
+    return _read_whole(file, kind, head, {}, sheet=sheet, delimiter=delimiter,
+                       encoding=encoding)[0]
+
+
+def sniff_csv(path: str | os.PathLike[str], delimiter: str | None = None,
+              encoding: str | None = None) -> dict[str, Any]:
+    """How to read a CSV export: ``sep``, ``encoding`` (as pandas takes it),
+    ``encoding_errors`` and the other :func:`pandas.read_csv` options, plus
+    ``_detected_encoding`` (the name to report)."""
+    file = Path(path)
+    check_path(file)
+    return _csv_options(file, _read_head(file), delimiter, encoding)
+
+
+def canonical_frame(frame: pd.DataFrame, mapping: Mapping[str, str | None],
+                    keep: list[str] | None = None, where: str = "the input",
+                    row_offset: int = 0) -> pd.DataFrame:
+    """:func:`read_feedback` on a frame already read: ``mapping`` is role -> column name
+    (roles absent or ``None`` are not mapped; ``text`` is guessed when ``None``)."""
+    full = {role: mapping.get(role) for role in ROLES}
+    return _finish(frame, full, keep, where, row_offset)
 
 
 def _retry_with_header(frame: pd.DataFrame, mapping: dict, reread: Any) -> pd.DataFrame:
@@ -603,62 +651,6 @@ def iter_feedback(source: Any, chunksize: int, **columns: Any) -> Iterator[pd.Da
 def _short(exc: BaseException, limit: int = 200) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# --------------------------------------------------------------------------- writing
-
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-def neutralize_formula(value: object) -> object:
-    """Make a cell inert in spreadsheets (CSV/Excel formula injection).
-
-    A text cell starting with ``= + - @``, a tab or a carriage return is prefixed with
-    an apostrophe, which Excel and LibreOffice show as text. Non-strings pass through.
-
-    >>> neutralize_formula('=HYPERLINK("http://x","clic")')
-    '\\'=HYPERLINK("http://x","clic")'
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Copy of ``frame`` with every text cell (and column name) neutralised."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralize_formula)
-    out.columns = [neutralize_formula(str(c)) for c in out.columns]
-    return out
-
-
-def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
-    """Create ``path`` if needed and check it is writable, with a clear error if not."""
-    out = Path(path)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".feedback_nlp_write_test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputError(
-            f"Output folder {out} cannot be written ({exc.strerror or exc}).",
-            fix="choose another folder with -o / --output, or fix its permissions.",
-        ) from None
-    return out
-
-
-def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a CSV (UTF-8 with BOM so Excel shows accents) with formula injection neutralised."""
-    path = Path(path)
-    try:
-        neutralize_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
-    except OSError as exc:
-        raise OutputError(f"Could not write {path} ({exc.strerror or exc}).") from None
-    return path
-
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
