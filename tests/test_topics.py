@@ -224,7 +224,7 @@ def test_bertopic_fit_assign_save_load_curate(showroom: list[str], tmp_path: Pat
 @pytest.mark.slow
 def test_analyze_fills_theme_contract_without_sentiment(tmp_path: Path) -> None:
     from feedback_nlp import analyze
-    from feedback_nlp.topics import apply
+    from feedback_nlp.pipeline import apply_themes as apply
 
     frame = pd.read_csv(ROOT / "data" / "avis_showroomprive.csv")
     result = analyze(frame, text="avis", score="note", score_scale="stars", sentiment=False)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +30,7 @@ from feedback_nlp.topics.constants import (
 )
 from feedback_nlp.topics.model import ThemeModel
 
-__all__ = ["ThemeModel", "annotate", "apply", "assign", "curate", "themes_table", "OTHER_ID",
+__all__ = ["ThemeModel", "annotate", "assign", "curate", "themes_table", "OTHER_ID",
            "OTHER_LABEL", "GENERAL_ID", "GENERAL_LABEL"]
 
 THEME_COLUMNS = ["theme_id", "label", "family", "keywords", "n_segments", "n_documents", "share",
@@ -252,18 +251,3 @@ def curate(analysis: Any, *, rename: dict[int, str] | None = None,
     after = model.current_ids(current)
     return _write_columns(analysis, analysis.segments.copy(), after, model,
                           vectors if vectors is not None else np.zeros((0, 1)), theme_model=model)
-
-
-def apply(model_dir: str | Path, data: Any, **kwargs: Any) -> Any:
-    """Tag a new export with a saved theme model (themes are not refitted).
-
-    ``data`` is a file path or a DataFrame; ``kwargs`` are the column options of
-    :func:`feedback_nlp.analyze` (``text=``, ``score=``...). Returns the analysis.
-    """
-    from feedback_nlp.config import AnalysisConfig
-    from feedback_nlp.pipeline import analyze
-
-    config = kwargs.pop("config", None) or AnalysisConfig()
-    themes = {**{f: getattr(config.themes, f) for f in config.themes.__dataclass_fields__},
-              "model": str(model_dir), "enabled": True}
-    return analyze(data, config=config.replace(themes=themes), **kwargs)
