@@ -18,7 +18,7 @@ from feedback_nlp.errors import ConfigError
 def run_scaled(args: argparse.Namespace, config: Any, output: Path,
                progress: Any) -> tuple[Any, list[Path]]:
     """Run the streaming or Dask path; return the analysis and the report files written."""
-    from feedback_nlp.cli.analyze import column_kwargs, write_reports
+    from feedback_nlp.cli._shared import column_kwargs, write_reports
 
     chunksize = getattr(args, "chunksize", None)
     engine = getattr(args, "engine", "local")

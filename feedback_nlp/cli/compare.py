@@ -6,7 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from feedback_nlp.cli.analyze import add_column_options, build_config, column_kwargs
+from feedback_nlp.cli._shared import (
+    add_column_options,
+    add_options,
+    build_config,
+    column_kwargs,
+)
 
 EXAMPLE = """\
 Exemple :
@@ -37,19 +42,10 @@ def register(subparsers: Any) -> None:
                         help="période comparée, ex. 2024-04-01:2024-06-30")
     add_column_options(parser)
     parser.add_argument("-o", "--output", help="dossier où écrire les tables de comparaison")
-    parser.add_argument("--config", help="fichier TOML de configuration (AnalysisConfig)")
-    parser.add_argument("--score-scale", choices=["nps", "stars"],
-                        help="nps = recommandation 0-10 (défaut); stars = note 1-5, NPS en proxy")
-    parser.add_argument("--seed", type=int, help="graine aléatoire (défaut 42)")
-    parser.add_argument("--sentiment-model", metavar="DIR",
-                        help="dossier d'un modèle de sentiment (défaut: modèle livré)")
-    parser.add_argument("--embedding", metavar="NAME_OR_DIR",
-                        help="plongements des thèmes: default, spacy, ou dossier sentence-transformers")
-    parser.add_argument("--taxonomy", metavar="TOML", help="taxonomie d'irritants personnalisée")
-    parser.add_argument("--no-sentiment", action="store_true", help="sans analyse de sentiment")
-    parser.add_argument("--no-themes", action="store_true", help="NPS seulement, sans thèmes")
+    add_options(parser, "config", "score_scale", "seed", "sentiment_model", "embedding",
+                "taxonomy", "no_sentiment", "no_themes", no_themes="NPS seulement, sans thèmes")
     parser.add_argument("--top", type=int, default=10, help="thèmes affichés (défaut %(default)s)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="sans barre de progression")
+    add_options(parser, "quiet")
     parser.set_defaults(func=run)
 
 

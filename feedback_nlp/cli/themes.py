@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from feedback_nlp.cli._shared import add_column_options, add_options, build_config, column_kwargs
+
 EXAMPLE = """\
 Exemples :
   feedback-nlp analyze data/avis_assurance_2021.csv --text avis --score note \\
@@ -17,8 +19,6 @@ Exemples :
 
 
 def register(subparsers: Any) -> None:
-    from feedback_nlp.cli.analyze import add_column_options
-
     parser = subparsers.add_parser(
         "themes", help="thèmes : appliquer un modèle sauvegardé ou en entraîner un",
         description="Modèle de thèmes (BERTopic) : apply réutilise les thèmes d'une analyse "
@@ -36,13 +36,8 @@ def register(subparsers: Any) -> None:
     for command in (apply, fit):
         add_column_options(command)
         command.add_argument("-o", "--output", required=True, help="dossier de sortie")
-        command.add_argument("--score-scale", choices=["nps", "stars"])
-        command.add_argument("--seed", type=int, help="graine aléatoire (défaut 42)")
-        command.add_argument("--no-sentiment", action="store_true", help="sans sentiment")
-        command.add_argument("-q", "--quiet", action="store_true", help="sans progression")
-    fit.add_argument("--embedding", metavar="NAME_OR_DIR",
-                     help="default, spacy, ou dossier sentence-transformers")
-    fit.add_argument("--taxonomy", metavar="TOML", help="taxonomie d'irritants personnalisée")
+        add_options(command, "score_scale", "seed", "no_sentiment", "quiet")
+    add_options(fit, "embedding", "taxonomy")
     fit.add_argument("--max-themes", type=int, help="nombre maximal de thèmes (défaut 30)")
     apply.set_defaults(func=run_apply)
     fit.set_defaults(func=run_fit)
@@ -50,23 +45,13 @@ def register(subparsers: Any) -> None:
 
 
 def _config(args: argparse.Namespace, themes: dict[str, Any]) -> Any:
-    from feedback_nlp.config import AnalysisConfig
-
-    config = AnalysisConfig()
+    config = build_config(args)  # --score-scale, --seed, --no-sentiment, --embedding...
     base = {f: getattr(config.themes, f) for f in config.themes.__dataclass_fields__}
-    changes: dict[str, Any] = {"themes": {**base, **themes, "enabled": True}}
-    if args.score_scale:
-        changes["score_scale"] = args.score_scale
-    if args.seed is not None:
-        changes["seed"] = args.seed
-    if args.no_sentiment:
-        changes["sentiment"] = False
-    return config.replace(**changes)
+    return config.replace(themes={**base, **themes, "enabled": True})
 
 
 def _analyze(args: argparse.Namespace, config: Any) -> Any:
     from feedback_nlp._progress import default_progress
-    from feedback_nlp.cli.analyze import column_kwargs
     from feedback_nlp.io import ensure_output_dir
     from feedback_nlp.pipeline import analyze
 
@@ -94,10 +79,6 @@ def run_fit(args: argparse.Namespace) -> int:
     from feedback_nlp.io import write_csv
 
     themes: dict[str, Any] = {"model": None}
-    if args.embedding:
-        themes["embedding"] = args.embedding
-    if args.taxonomy:
-        themes["taxonomy"] = args.taxonomy
     if args.max_themes:
         themes["max_themes"] = args.max_themes
     result = _analyze(args, _config(args, themes))
