@@ -21,7 +21,6 @@ import time
 from dataclasses import replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from feedback_nlp import scores as scores_mod
@@ -86,44 +85,18 @@ def assign_themes(model: Any, documents: pd.DataFrame,
                   segments: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assign the themes of a fitted model to new documents and segments (no refit).
 
-    Uses ``model.assign`` or ``feedback_nlp.topics.assign`` when they exist; otherwise
-    the public :class:`~feedback_nlp.topics.ThemeModel` API: embed each opinion unit
-    with the model's embedding, ``transform`` (nearest theme centroid), and write the
-    contract's columns: ``segments.theme_id`` / ``theme_label``; ``documents.theme_ids``
-    (sorted, distinct, without -1) / ``theme_labels``.
+    ``model.assign(documents, segments)`` when the model has one, else
+    :func:`feedback_nlp.topics.assign` (the theme columns written by topics, the only
+    writer of ``theme_id`` / ``theme_label`` / ``theme_ids`` / ``theme_labels``).
     """
     if hasattr(model, "assign"):
         return model.assign(documents, segments)
-    from feedback_nlp import topics
-
-    if hasattr(topics, "assign"):
-        return topics.assign(model, documents, segments)
     if not hasattr(model, "transform") or not hasattr(model, "themes_table"):
         raise ModelLoadError(f"Theme model {type(model).__name__} cannot assign themes to new texts.",
                              fix="fit it with feedback_nlp.topics.ThemeModel.")
-    from feedback_nlp.topics.embeddings import get_embedder
+    from feedback_nlp.topics import assign
 
-    other_id, other_label = topics.OTHER_ID, topics.OTHER_LABEL
-    texts = segments["text"].astype(str).tolist() if "text" in segments.columns else []
-    if texts:
-        ids = np.asarray(model.transform(texts, get_embedder(model.embedding).embed(texts)),
-                         dtype=np.int64)
-    else:
-        ids = np.zeros(0, dtype=np.int64)
-    table = model.themes_table()
-    labels = dict(zip(table["theme_id"].astype(int), table["label"]))
-    segments = segments.copy()
-    segments["theme_id"] = ids
-    segments["theme_label"] = [labels.get(int(t), other_label) for t in ids]
-    per_document: dict[Any, set[int]] = {}
-    for row_id, theme in zip(segments["row_id"].tolist(), ids.tolist()):
-        if theme != other_id:
-            per_document.setdefault(row_id, set()).add(int(theme))
-    documents = documents.copy()
-    theme_ids = [sorted(per_document.get(r, ())) for r in documents["row_id"].tolist()]
-    documents["theme_ids"] = theme_ids
-    documents["theme_labels"] = [[labels.get(t, other_label) for t in ids_] for ids_ in theme_ids]
-    return documents, segments
+    return assign(model, documents, segments)
 
 
 def themes_from_rows(documents: pd.DataFrame, segments: pd.DataFrame, theme_model: Any,
