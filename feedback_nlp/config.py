@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from feedback_nlp.errors import ConfigError
+from feedback_nlp.errors import ConfigError, ConfigFileError, UnknownOptionError
 
 ScoreScale = Literal["nps", "stars"]
 
@@ -199,9 +199,9 @@ class AnalysisConfig:
         try:
             values = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"Configuration file {path} does not exist.") from None
+            raise ConfigFileError(f"Configuration file {path} does not exist.") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Configuration file {path} is not valid TOML: {exc}.") from None
+            raise ConfigFileError(f"Configuration file {path} is not valid TOML: {exc}.") from None
         return cls.from_dict(values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -212,7 +212,7 @@ def _check_keys(values: dict[str, Any], klass: type, where: str) -> None:
     allowed = {f.name for f in dataclasses.fields(klass)}
     unknown = sorted(set(values) - allowed)
     if unknown:
-        raise ConfigError(
+        raise UnknownOptionError(
             f"Unknown configuration key(s) {', '.join(unknown)} at {where}.",
             fix=f"allowed keys: {', '.join(sorted(allowed))}.",
         )

@@ -39,7 +39,14 @@ import pandas as pd
 
 from feedback_nlp import stages
 from feedback_nlp.config import AnalysisConfig
-from feedback_nlp.errors import ConfigError, EmptyInputError, ModelLoadError
+from feedback_nlp.errors import (
+    ConfigError,
+    EmptyInputError,
+    MissingExtraError,
+    ModelLoadError,
+    SchedulerError,
+    UnknownOptionError,
+)
 from feedback_nlp.io import (
     ROLES,
     canonical_frame,
@@ -406,7 +413,7 @@ def analyze_dask(
     mapping = {"text": text, "score": score, **columns}
     unknown = sorted(set(mapping) - set(ROLES))
     if unknown:
-        raise ConfigError(f"Unknown column role(s): {', '.join(unknown)}.",
+        raise UnknownOptionError(f"Unknown column role(s): {', '.join(unknown)}.",
                           fix=f"use {', '.join(ROLES)}.")
     own_client = _connect(scheduler) if client is None and scheduler else None
     client = own_client or client
@@ -449,7 +456,7 @@ def _connect(scheduler: str) -> Any:
     try:
         return Client(scheduler, timeout="10s")
     except OSError as exc:
-        raise ConfigError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}).",
+        raise SchedulerError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}).",
                           fix="check the address (tcp://HOST:8786) and that it runs.") from None
 
 
@@ -511,7 +518,7 @@ def spark_map_documents(sdf: Any, bundle: ModelBundle, *, sample_rows: pd.DataFr
     try:
         from pyspark.sql.pandas.types import from_arrow_schema
     except ImportError:  # pragma: no cover - depends on the optional extra
-        raise ConfigError("PySpark is not installed.",
+        raise MissingExtraError("PySpark is not installed.",
                           fix='pip install "feedback-nlp[spark]".') from None
     import pyarrow as pa
 

@@ -188,7 +188,4 @@ def check_rows(analysis: FeedbackAnalysis, rows_read: int, *,
     wrong = {name: n for name, n in counts.items() if n != rows_read}
     if wrong:
         found = ", ".join(f"{n} {name}" for name, n in wrong.items())
-        raise RowAccountingError(
-            f"Row accounting broken: {rows_read} input rows but {found}.",
-            fix="this is a bug of feedback_nlp: rerun with FEEDBACK_NLP_DEBUG=1 and report it "
-                "with the shape of the input.")
+        raise RowAccountingError(f"Row accounting broken: {rows_read} input rows but {found}.")

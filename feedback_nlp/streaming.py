@@ -81,7 +81,6 @@ def reservoir_sample(chunks: Any, size: int, seed: int) -> tuple[pd.DataFrame, i
             if len(replace):
                 # Later rows drawn for the same slot win, as in the sequential algorithm.
                 slots = pd.Series(replace, index=draws[replace]).groupby(level=0).last()
-                assert kept is not None
                 stay = np.setdiff1d(np.arange(len(kept)), slots.index.to_numpy())
                 kept = pd.concat([kept.iloc[stay], rest.iloc[slots.to_numpy()]],
                                  ignore_index=True)

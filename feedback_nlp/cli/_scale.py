@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from feedback_nlp.errors import ConfigError
+from feedback_nlp.errors import ConfigError, OptionConflictError
 
 
 def run_scaled(args: argparse.Namespace, config: Any, output: Path,
@@ -23,13 +23,13 @@ def run_scaled(args: argparse.Namespace, config: Any, output: Path,
     chunksize = getattr(args, "chunksize", None)
     engine = getattr(args, "engine", "local")
     if args.sample is not None:
-        raise ConfigError("--sample cannot be combined with --chunksize or --engine dask.",
+        raise OptionConflictError("--sample cannot be combined with --chunksize or --engine dask.",
                           fix="use --sample alone for a quick look, or drop it.")
     if chunksize is not None and engine == "dask":
-        raise ConfigError("--chunksize and --engine dask are two different ways to scale.",
+        raise OptionConflictError("--chunksize and --engine dask are two different ways to scale.",
                           fix="use --chunksize N on one machine, or --engine dask for a cluster.")
     if getattr(args, "scheduler", None) and engine != "dask":
-        raise ConfigError("--scheduler needs --engine dask.", fix="add --engine dask.")
+        raise OptionConflictError("--scheduler needs --engine dask.", fix="add --engine dask.")
     columns = column_kwargs(args)
     columns.pop("sheet")
     if chunksize is not None:

@@ -52,20 +52,20 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from feedback_nlp._progress import default_progress
     from feedback_nlp.drivers import compare_periods, parse_date_range
-    from feedback_nlp.errors import ConfigError
+    from feedback_nlp.errors import OptionConflictError
     from feedback_nlp.io import ensure_output_dir, write_csv
     from feedback_nlp.pipeline import analyze
 
     # Fail before the analysis, not after it.
     before, after = parse_date_range(args.before), parse_date_range(args.after)
     if not args.date:
-        raise ConfigError("compare needs the date column.", fix="add --date COLUMN.")
+        raise OptionConflictError("compare needs the date column.", fix="add --date COLUMN.")
     config = build_config(args)
     output = ensure_output_dir(args.output) if args.output else None
     result = analyze(args.file, config=config, progress=default_progress(args.quiet),
                      delimiter=args.delimiter, encoding=args.encoding, **column_kwargs(args))
     if "nps_class" not in result.documents.columns:
-        raise ConfigError("compare needs a score column.", fix="add --score COLUMN.")
+        raise OptionConflictError("compare needs a score column.", fix="add --score COLUMN.")
     comparison = compare_periods(result, before, after, config)
     print(comparison.summary(top=args.top))
     if output is not None:

@@ -14,7 +14,7 @@ import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -643,9 +643,7 @@ def _chunks_of_frame(frame: pd.DataFrame, mapping: dict, keep: list[str] | None,
 
 def iter_feedback(source: Any, chunksize: int, **columns: Any) -> Iterator[pd.DataFrame]:
     """Chunks of :func:`read_feedback` for any source (CSV streams; others are sliced)."""
-    result = read_feedback(source, chunksize=chunksize, **columns)
-    assert not isinstance(result, pd.DataFrame)
-    return result
+    return cast(Iterator[pd.DataFrame], read_feedback(source, chunksize=chunksize, **columns))
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:
