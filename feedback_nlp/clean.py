@@ -681,8 +681,20 @@ DEFAULT_STEPS: tuple[Normalizer, ...] = (
 )
 
 
+#: The chain :func:`_clean_default` implements, step for step. :func:`clean_text` takes
+#: the fused path only while :data:`DEFAULT_STEPS` equals this tuple, so editing
+#: ``DEFAULT_STEPS`` takes effect at once (plain loop) instead of being silently ignored;
+#: tests/test_clean.py then fails until ``_clean_default`` and this tuple are updated.
+_FUSED_STEPS: tuple[Normalizer, ...] = (
+    normalize_unicode, fix_mojibake, strip_html, normalize_unicode, normalize_punctuation,
+    fix_mojibake, normalize_punctuation, normalize_whitespace, mask_pii, reduce_elongations,
+    expand_sms, normalize_whitespace,
+)
+_FUSED_IS_DEFAULT = DEFAULT_STEPS == _FUSED_STEPS
+
+
 def _clean_default(text: str) -> str:
-    """:data:`DEFAULT_STEPS` in order, skipping a repeated step only when it cannot change
+    """:data:`_FUSED_STEPS` in order, skipping a repeated step only when it cannot change
     anything: its input is the unchanged output of its first call and that call was a
     no-op (or the step is idempotent). Same result as the plain loop (tested), ~25% faster.
     """
@@ -711,7 +723,7 @@ def clean_text(text: object, steps: Iterable[Normalizer] = DEFAULT_STEPS) -> str
         if text is None or (isinstance(text, float) and text != text):
             return ""
         text = str(text)
-    if steps is DEFAULT_STEPS or steps == DEFAULT_STEPS:
+    if _FUSED_IS_DEFAULT and (steps is DEFAULT_STEPS or steps == DEFAULT_STEPS):
         return _clean_default(text)
     for step in steps:
         text = step(text)

@@ -236,8 +236,19 @@ def test_clean_text_never_returns_covered_pii(prefix: str, value: str, suffix: s
     assert digits == "" or digits not in re.sub(r"\D", "", cleaned)
 
 
-def _plain_loop(text: str) -> str:
-    for step in C.DEFAULT_STEPS:
+def test_fused_default_path_is_the_current_default_chain() -> None:
+    # Editing DEFAULT_STEPS must never be silently ignored: the fused path runs only for
+    # the chain it implements. If this fails, update clean._clean_default and
+    # clean._FUSED_STEPS to the new DEFAULT_STEPS (the property test below checks them).
+    assert C.DEFAULT_STEPS == C._FUSED_STEPS and C._FUSED_IS_DEFAULT
+    # Another chain (here: without the last whitespace pass) runs step by step.
+    edited = C.DEFAULT_STEPS[:-1]
+    assert C.clean_text("tjrs  !!!!! ok", edited) == _plain_loop("tjrs  !!!!! ok", edited)
+
+
+def _plain_loop(text: str, steps: tuple[C.Normalizer, ...] = ()) -> str:
+    steps = steps or C.DEFAULT_STEPS
+    for step in steps:
         text = step(text)
     return text
 
