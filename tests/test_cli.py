@@ -132,3 +132,17 @@ def test_progress_choice_and_line_format() -> None:
         step.advance(3)
     line = stream.getvalue().strip()
     assert line.startswith("[feedback-nlp] Nettoyage: 3 éléments en ") and line.endswith(" s")
+
+
+def test_sentiment_command_prints_the_library_result(capsys) -> None:
+    from feedback_nlp.sentiment.quick import sentiment_of_texts
+
+    # Hand-written text (not a real review): one praise, one complaint.
+    text = "Livraison rapide mais SAV injoignable, je suis déçu"
+    (result,) = sentiment_of_texts([text])
+    assert [label for _, label in result.units] == ["positive", "negative"]
+    assert abs(result.p_negative + result.p_neutral + result.p_positive - 1) < 1e-6
+    assert main(["sentiment", text, ""]) == 0
+    out = capsys.readouterr().out
+    assert f"neg={result.p_negative:.2f}" in out and "- négatif  mais SAV injoignable" in out
+    assert "'': texte vide" in out

@@ -59,29 +59,19 @@ def register(subparsers: Any) -> None:
 
 
 def run_sentiment(args: argparse.Namespace) -> int:
-    import numpy as np
+    from feedback_nlp.sentiment.quick import sentiment_of_texts
 
-    from feedback_nlp.clean import clean_text
-    from feedback_nlp.segment import split_opinions
-    from feedback_nlp.sentiment import LABELS, aggregate_units, load_model
-
-    model = load_model(args.sentiment_model)
     names = {"negative": "négatif", "neutral": "neutre", "positive": "positif"}
-    for text in args.texts:
-        cleaned = clean_text(text)
-        units = split_opinions(cleaned) or []
-        if not units:
-            print(f"{text!r}: texte vide")
+    for result in sentiment_of_texts(args.texts, model_path=args.sentiment_model):
+        if result.sentiment is None:
+            print(f"{result.text!r}: texte vide")
             continue
-        proba = model.predict_proba([u.text for u in units])[list(LABELS)]
-        review = aggregate_units(proba, [0] * len(units), [u.end - u.start for u in units]).iloc[0]
-        flag = " (mitigé)" if review["mixed"] else ""
-        print(f"{names[review['sentiment']]}{flag}  neg={review['p_negative']:.2f} "
-              f"neu={review['p_neutral']:.2f} pos={review['p_positive']:.2f}  {text}")
-        if len(units) > 1:
-            for unit, row in zip(units, proba.itertuples(index=False)):
-                label = names[LABELS[int(np.argmax(row))]]
-                print(f"    - {label:8s} {unit.text}")
+        flag = " (mitigé)" if result.mixed else ""
+        print(f"{names[result.sentiment]}{flag}  neg={result.p_negative:.2f} "
+              f"neu={result.p_neutral:.2f} pos={result.p_positive:.2f}  {result.text}")
+        if len(result.units) > 1:
+            for unit, label in result.units:
+                print(f"    - {names[label]:8s} {unit}")
     return 0
 
 
