@@ -250,6 +250,24 @@ def cost(model: Any, data: Path, n: int = 100_000) -> dict[str, Any]:
     return out
 
 
+def end_to_end(n: int = 100_000) -> dict[str, Any]:
+    """benchmarks/pipeline.py's 100k end-to-end run (analyze + report, adaptation on by
+    default); the adaptation stage's share of the total."""
+    from pipeline import worker_end2end
+
+    load_before = os.getloadavg()
+    result = worker_end2end(n, 2)
+    stages = result["stages_s"]
+    adapt_s = stages.get("Adaptation du sentiment", 0.0)
+    out = {"reviews": n, "total_s": result["total_s"], "adapt_s": adapt_s,
+           "sentiment_s": stages.get("Sentiment"), "stages_s": stages,
+           "adapt_share_of_total_without_it": round(adapt_s / max(result["total_s"] - adapt_s,
+                                                                   1e-9), 4),
+           "load_avg_before": load_before, "load_avg_after": os.getloadavg()}
+    print(f"  e2e {out}", flush=True)
+    return out
+
+
 def _cell(result: dict[str, Any]) -> str:
     return f"{result['macro_f1']:.3f} / {result['binary_accuracy']:.3f}"
 
@@ -313,6 +331,14 @@ def markdown(data: dict[str, Any]) -> str:
                f"adaptation step {c['adapt_total_s']} s (features {c['adapt_features_s']} s, "
                f"fits on {c['fit_reviews']:,} reviews); 1-min load average before / after "
                f"{c['load_avg_before'][0]:.2f} / {c['load_avg_after'][0]:.2f}.", ""]
+    if data.get("e2e"):
+        e = data["e2e"]
+        md += ["## 100k end to end (benchmarks/pipeline.py's run, adaptation on)", "",
+               f"Total {e['total_s']} s (analyze + report), of which the adaptation stage "
+               f"{e['adapt_s']} s and sentiment {e['sentiment_s']} s: the adaptation adds "
+               f"{100 * e['adapt_share_of_total_without_it']:.1f}% to the run without it. "
+               f"1-min load average before / after {e['load_avg_before'][0]:.2f} / "
+               f"{e['load_avg_after'][0]:.2f}.", ""]
     return "\n".join(md)
 
 
@@ -320,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=str(SHARED))
     parser.add_argument("--cdiscount", type=int, default=20_000, help="Cdiscount sample size")
-    parser.add_argument("--parts", default="booking,unseen,cost,loso,threshold")
+    parser.add_argument("--parts", default="booking,unseen,cost,loso,threshold,e2e")
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
     data_dir = Path(args.data)
@@ -346,6 +372,9 @@ def main(argv: list[str] | None = None) -> None:
         save()
     if "threshold" in parts:
         data["threshold"] = threshold_curve(runs)
+        save()
+    if "e2e" in parts:
+        data["e2e"] = end_to_end()
         save()
     data["machine"]["load_avg_at_end"] = os.getloadavg()
     save()
