@@ -132,6 +132,9 @@ def run_backend(name: str, texts: list[str], seeds: list[int], fit_sample: int |
         rows.append({"seed": seed, "seconds": seconds, "embed_seconds": embed_s,
                      "peak_mib": peak / 2**20, "n_themes": len(model.themes_table()),
                      "unassigned": float((ids == -1).mean()), "topics": topics,
+                     "general": float((ids == -2).mean()),
+                     "largest": float(np.bincount(ids[ids >= 0]).max() / len(ids))
+                     if (ids >= 0).any() else 0.0,
                      "labels": model.themes_table()["label"].tolist(),
                      "loadavg_before": list(load), "loadavg_after": list(os.getloadavg())})
     return {"rows": rows, "ari": mean_ari(runs)}
@@ -364,6 +367,8 @@ def summarise(name: str, res: dict, binary: object, index: dict[str, int]) -> di
         "peak_mib": max(r["peak_mib"] for r in rows),
         "n_themes": float(np.mean([r["n_themes"] for r in rows])),
         "unassigned": float(np.mean([r["unassigned"] for r in rows])),
+        "general": float(np.mean([r.get("general", 0.0) for r in rows])),
+        "largest": float(np.max([r.get("largest", float("nan")) for r in rows])),
         "diversity": float(np.mean([diversity(r["topics"]) for r in rows])),
         "npmi": float(np.mean([npmi_coherence(r["topics"], binary, index) for r in rows])),
         "ari_3_seeds": res["ari"],
@@ -453,14 +458,16 @@ def main() -> None:
              f" at the end); Python {meta['python']}, BERTopic {meta['bertopic']}, UMAP "
              f"{meta['umap']}, scikit-learn {meta['sklearn']}. Means over seeds {seeds}. "
              f"ThemeModel defaults: {meta['defaults']}.", "",
-             "| run | fit s mean / min (embed s) | peak MiB | themes | unassigned | diversity | "
-             "NPMI | ARI (3 seeds) | load 1-min |", "|---|---|---|---|---|---|---|---|---|"]
+             "| run | fit s mean / min (embed s) | peak MiB | themes | unassigned | general "
+             "bucket | largest theme (max) | diversity | NPMI | ARI (seeds) | load 1-min |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in table:
         load = "/".join(f"{x:.1f}" for x in row["loadavg_1min"])
         peak = "-" if np.isnan(row["peak_mib"]) else f"{row['peak_mib']:.0f}"
         lines.append(f"| {row['backend']} | {row['fit_seconds']:.1f} / "
                      f"{row['fit_seconds_min']:.1f} ({row['embed_seconds']:.1f}) | {peak} | "
                      f"{row['n_themes']:.1f} | {100 * row['unassigned']:.1f}% | "
+                     f"{100 * row['general']:.1f}% | {100 * row['largest']:.1f}% | "
                      f"{row['diversity']:.2f} | {row['npmi']:.3f} | {row['ari_3_seeds']:.2f} | "
                      f"{load} |")
     lines += ["", "Backend rows use ThemeModel's defaults; `default, reducer:fit_sample:epochs` "
