@@ -150,6 +150,24 @@ def _cross_fit(reviews: sp.csr_matrix, features: sp.csr_matrix, labels: np.ndarr
         domain_log[targets] = part
 
 
+def _review_vectors(features: sp.csr_matrix, unit_review: np.ndarray, weights: np.ndarray,
+                    n_reviews: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Units' features restricted to the columns some unit uses (the solver's cost grows
+    with the column count) and each review's normalised weighted sum of its units."""
+    features = features[:, np.unique(features.indices)]
+    pool = sp.csr_matrix((weights, (unit_review, np.arange(len(unit_review)))),
+                         shape=(n_reviews, len(unit_review)))
+    return features, normalize(pool @ features)
+
+
+def _blend(base: np.ndarray, domain_log: np.ndarray, weight: float) -> np.ndarray:
+    """``log p = (1 - w) log p_base + w log p_domain``, renormalised."""
+    blended = (1.0 - weight) * np.log(np.clip(base, 1e-12, 1.0)) + weight * domain_log
+    blended -= blended.max(axis=1, keepdims=True)
+    proba = np.exp(blended)
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
 def adapt_units(unit_review: Sequence[int] | np.ndarray, base_proba: np.ndarray,
                 review_labels: Sequence[Any] | np.ndarray, *,
                 unit_texts: Sequence[str] | None = None,
@@ -208,15 +226,8 @@ def adapt_units(unit_review: Sequence[int] | np.ndarray, base_proba: np.ndarray,
         if unit_texts is None:
             raise ValueError("adapt_units needs unit_texts or features")
         features = unit_features(unit_texts)
-    features = sp.csr_matrix(features)
-    # keep only the columns some unit uses: the solver's cost grows with the column count
-    used = np.unique(features.indices)
-    features = features[:, used]
     weights = np.ones(len(unit_review)) if unit_weights is None else np.asarray(unit_weights, float)
-    # review vectors = normalised weighted sum of their units' vectors
-    pool = sp.csr_matrix((weights, (unit_review, np.arange(len(unit_review)))),
-                         shape=(len(labels), len(unit_review)))
-    reviews = normalize(pool @ features)
+    features, reviews = _review_vectors(sp.csr_matrix(features), unit_review, weights, len(labels))
     fold = _folds(len(labels), folds, seed)
     fit_mask = _fit_sample(labels, scored_reviews, max_fit_reviews, seed)
     fit_mask &= np.isin(labels, learnt)
@@ -232,10 +243,7 @@ def adapt_units(unit_review: Sequence[int] | np.ndarray, base_proba: np.ndarray,
     with threadpool_limits(limits=1):
         _cross_fit(reviews, features, labels, fit_mask, fold, unit_fold, base, domain_log,
                    learnt, folds, seed)
-    blended = (1.0 - weight) * np.log(np.clip(base, 1e-12, 1.0)) + weight * domain_log
-    blended -= blended.max(axis=1, keepdims=True)
-    proba = np.exp(blended)
-    proba /= proba.sum(axis=1, keepdims=True)
+    proba = _blend(base, domain_log, weight)
     info["classes_learnt"] = learnt
     info["fit_reviews"] = int(fit_mask.sum())
     return Adaptation(proba, True, n_scored, "", info)
