@@ -12,7 +12,7 @@ import pandas as pd
 from feedback_nlp import clean as clean_mod
 from feedback_nlp import scores as scores_mod
 from feedback_nlp.config import AnalysisConfig
-from feedback_nlp.io import parse_dates
+from feedback_nlp.dates import parse_dates_noted
 
 _STATUS_FIX = {
     "empty": "réponse vide : rien à analyser",
@@ -53,7 +53,8 @@ def prepare_documents(frame: pd.DataFrame, config: AnalysisConfig, *,
 
     score_scale = scores_mod.STAR_SCALE if config.score_scale == "stars" else scores_mod.NPS_SCALE
     if "score" in out.columns:
-        parsed = scores_mod.parse_scores(out["score"], score_scale)
+        parsed = scores_mod.parse_scores(out["score"], score_scale,
+                                         column=columns.get("score", "score"))
         out = out.rename(columns={"score": "score_raw"})
         out["score"] = parsed["value"].to_numpy()
         out["score_status"] = parsed["status"].to_numpy()
@@ -66,9 +67,15 @@ def prepare_documents(frame: pd.DataFrame, config: AnalysisConfig, *,
             out[f"{name}_status"] = parsed["status"].to_numpy()
     if "date" in out.columns:
         out = out.rename(columns={"date": "date_raw"})
-        out["date"] = parse_dates(out["date_raw"]).to_numpy()
+        dates, date_notes = parse_dates_noted(out["date_raw"])
+        out["date"] = dates.to_numpy()
+    else:
+        date_notes = []
 
-    out["status"], out["status_detail"] = _row_status(out, text_detail, columns)
+    out["status"], detail = _row_status(out, text_detail, columns)
+    if any(date_notes):  # month-first or month-only dates: said, never silent
+        detail = [f"{d}; {n}" if d and n else d or n for d, n in zip(detail, date_notes)]
+    out["status_detail"] = detail
     return mark_duplicate_ids(out)
 
 

@@ -162,10 +162,23 @@ class FeedbackAnalysis:
                 f"{folder} does not hold a saved analysis (no summary.json).",
                 fix="give the folder written by `feedback-nlp analyze -o DIR`.",
             )
-        info = json.loads(summary.read_text(encoding="utf-8"))
+        from feedback_nlp._safe import check_no_links_out, confined_path
+
+        check_no_links_out(folder, what="saved analysis")
+        try:
+            info = json.loads(summary.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise InputFileError(f"{summary} is not valid JSON ({exc}).",
+                                 fix="give the folder written by `feedback-nlp analyze -o DIR`.") from None
+        names = info.get("tables", []) if isinstance(info, dict) else None
+        if not isinstance(names, list):
+            raise InputFileError(f"{summary}: 'tables' must be a list of table names.",
+                                 fix="give the folder written by `feedback-nlp analyze -o DIR`.")
         tables: dict[str, pd.DataFrame] = {}
-        for name in info.get("tables", []):
-            path = folder / f"{name}.parquet"
+        for name in names:
+            # summary.json is data: a name such as "../../outside/loot" is refused ([E302])
+            path = confined_path(folder, f"{name}.parquet" if isinstance(name, str) else name,
+                                 what="saved analysis", key="table name")
             if path.exists():
                 tables[name] = _lists_back(pd.read_parquet(path))
         core = {name: tables.pop(name) for name in TABLE_NAMES if name in tables}

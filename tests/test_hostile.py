@@ -60,6 +60,8 @@ ERRORS = [
     ("ragged_rows.csv", InputFileError, ["ragged_rows.csv", "line 2", "6 fields", "header has 4"]),
     ("does_not_exist.csv", InputFileError, ["does_not_exist.csv", "does not exist"]),
     ("stars_on_nps.csv", ConfigError, ["star ratings", "NPS 0-10", "--score-scale stars"]),
+    ("wide_header.csv", InputFileError, ["wide_header.csv", "100,000", "columns"]),
+    ("zip_named.csv", InputFileError, ["zip_named.csv", "ZIP archive", "export.csv"]),
 ]
 
 
@@ -107,7 +109,9 @@ def test_mixed_encodings(hostile: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["utf16.csv", "bom.csv", "empty_first_sheet.xlsx",
-                                  "merged_header.xlsx"])
+                                  "merged_header.xlsx", "gzip_named.csv", "xlsx_named.csv",
+                                  "bom.jsonl", "hidden_first_sheet.xlsx",
+                                  "blank_cell_first_sheet.xlsx"])
 def test_readable_variants(hostile: Path, name: str) -> None:
     docs = _docs(hostile, name)
     assert docs["clean_text"].tolist() == [
@@ -180,6 +184,56 @@ def test_long_tokens_are_noise_not_an_internal_error(hostile: Path) -> None:
     docs = result.documents
     assert docs["status"].tolist() == ["noise"] * 4 + ["ok"]
     assert all("no_words" in d for d in docs["status_detail"].tolist()[:4])
+
+
+def test_dates_in_words_and_month_first_notes(hostile: Path) -> None:
+    docs = _docs(hostile, "dates_in_words.csv")
+    assert docs["date"].tolist() == [pd.Timestamp("2024-03-05"), pd.Timestamp("2024-12-31"),
+                                     pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-05")]
+    assert "mois/jour" in docs["status_detail"].iloc[1]
+    assert "mois seul" in docs["status_detail"].iloc[2]
+    assert docs["status"].tolist() == ["ok"] * 4
+
+
+def test_wide_header_is_refused_quickly(hostile: Path) -> None:
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(InputFileError, match="columns"):
+        analyze(hostile / "wide_header.csv", **COLUMNS, **FAST)
+    assert time.perf_counter() - start < 30  # before: past 2 minutes
+
+
+def test_case_clash_in_guessed_text_column_is_refused(hostile: Path) -> None:
+    with pytest.raises(ColumnNotFoundError, match="'Commentaire'.*'commentaire'.*--text"):
+        analyze(hostile / "case_clash.csv", score="nps", **FAST)
+
+
+@pytest.mark.parametrize("columns", [["avis", "avis", "note"], [0, "0", "note"]])
+def test_duplicate_column_names_are_refused(columns: list[object]) -> None:
+    frame = pd.DataFrame([["Livraison rapide", "", 9]], columns=columns)
+    text = str(columns[0])
+    with pytest.raises(ColumnNotFoundError, match="2 columns"):
+        analyze(frame, text, "note", **FAST)
+
+
+def test_saved_analysis_table_names_are_confined(tmp_path: Path) -> None:
+    import json
+
+    from feedback_nlp import FeedbackAnalysis
+    from feedback_nlp.errors import UnsafeModelError
+
+    frame = pd.DataFrame({"avis": ["Livraison rapide", "Colis abîmé"], "note": [9, 2]})
+    analyze(frame, "avis", "note", **FAST).save(tmp_path / "out")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    pd.DataFrame({"x": [1]}).to_parquet(outside / "loot.parquet")
+    summary = tmp_path / "out" / "summary.json"
+    info = json.loads(summary.read_text(encoding="utf-8"))
+    info["tables"] = [*info["tables"], "../outside/loot"]
+    summary.write_text(json.dumps(info), encoding="utf-8")
+    with pytest.raises(UnsafeModelError, match="leaves the folder"):
+        FeedbackAnalysis.load(tmp_path / "out")
 
 
 def test_non_text_cells_are_flagged() -> None:

@@ -143,7 +143,34 @@ def check_path(path: Path) -> None:
         )
 
 
+_GZIP_MAGIC = b"\x1f\x8b"
+#: A header line with more fields than this is refused before pandas reads it (a 100k-column
+#: header took minutes: pandas de-duplicates the names).
+MAX_COLUMNS = 10_000
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == _GZIP_MAGIC
+
+
+def _zip_kind(path: Path) -> str:
+    """``"xlsx"`` for a workbook, else an error that names the archive's content."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return "xlsx"  # a truncated workbook: the Excel reader says so
+    if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+        return "xlsx"
+    shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+    raise InputFileError(f"File {path} is a ZIP archive (holding {shown}), not a table.",
+                         fix="extract the file you want from it and pass that file.")
+
+
 def _file_kind(path: Path, head: bytes) -> str:
+    if head.startswith(b"PK") and not path.name.lower().endswith((".xlsx", ".xlsm")):
+        return _zip_kind(path)  # by content: an .xlsx saved as .csv is still a workbook
     suffixes = "".join(path.suffixes[-2:]).lower()
     name = path.name.lower()
     if name.endswith((".xlsx", ".xlsm")) or (head.startswith(b"PK") and ".xls" in suffixes):
@@ -160,7 +187,7 @@ def _file_kind(path: Path, head: bytes) -> str:
 
 
 def _read_head(path: Path) -> bytes:
-    if path.name.lower().endswith(".gz"):
+    if path.name.lower().endswith(".gz") or _is_gzip(path):
         import gzip
 
         try:
@@ -187,8 +214,18 @@ def _csv_options(path: Path, head: bytes, delimiter: str | None, encoding: str |
         raise EmptyInputError(
             f"File {path} holds no text.", fix="export the data again with its header row."
         )
+    sep = delimiter or sniff_delimiter(sample, truncated=len(head) >= _SNIFF_BYTES)
+    first_line = sample.split("\n", 1)[0]
+    if first_line.count(sep) >= MAX_COLUMNS:
+        fields = first_line.count(sep) + 1
+        more = "" if "\n" in sample else " or more"
+        raise InputFileError(
+            f"File {path}: the header line has {fields:,}{more} columns (limit {MAX_COLUMNS:,}).",
+            fix="check the delimiter (--delimiter) or export only the columns you need.",
+        )
     return {
-        "sep": delimiter or sniff_delimiter(sample, truncated=len(head) >= _SNIFF_BYTES),
+        "compression": "gzip" if _is_gzip(path) else "infer",
+        "sep": sep,
         "encoding": pandas_encoding,
         "encoding_errors": _FALLBACK_HANDLER if pandas_encoding == "utf-8" else "replace",
         "dtype": str,
@@ -246,7 +283,7 @@ def _ragged_error(path: Path, options: dict, header: int) -> InputFileError:
 
 def _open_text(path: Path, options: dict) -> Any:
     errors = options.get("encoding_errors", "strict")
-    if path.name.lower().endswith(".gz"):
+    if path.name.lower().endswith(".gz") or _is_gzip(path):
         import gzip
 
         return gzip.open(path, "rt", encoding=options["encoding"], errors=errors, newline="")
@@ -257,7 +294,12 @@ def _read_excel(path: Path, sheet: str | int | None, header: int = 0) -> pd.Data
     try:
         import openpyxl
 
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        source: Any = path
+        if not path.name.lower().endswith((".xlsx", ".xlsm", ".xltx", ".xltm")):
+            import io as _io
+
+            source = _io.BytesIO(path.read_bytes())  # detected by content (zip workbook)
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise InputFileError(
             f"File {path} is not a valid Excel .xlsx file ({_short(exc)}).",
@@ -266,7 +308,8 @@ def _read_excel(path: Path, sheet: str | int | None, header: int = 0) -> pd.Data
     try:
         names = list(book.sheetnames)
         if sheet is None:
-            chosen = next((n for n in names if _sheet_has_data(book[n])), None)
+            visible = [n for n in names if getattr(book[n], "sheet_state", "visible") == "visible"]
+            chosen = next((n for n in visible if _sheet_has_data(book[n])), None)
             if chosen is None:
                 raise EmptyInputError(
                     f"Every sheet of {path} is empty ({', '.join(names)}).",
@@ -289,7 +332,7 @@ def _read_excel(path: Path, sheet: str | int | None, header: int = 0) -> pd.Data
     finally:
         book.close()
     try:
-        frame = pd.read_excel(path, sheet_name=chosen, dtype=str, header=header, engine="openpyxl")
+        frame = pd.read_excel(source, sheet_name=chosen, dtype=str, header=header, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for broken workbooks
         raise InputFileError(f"Sheet {chosen!r} of {path} could not be read ({_short(exc)}).") from None
     frame.attrs["sheet"] = chosen
@@ -298,7 +341,7 @@ def _read_excel(path: Path, sheet: str | int | None, header: int = 0) -> pd.Data
 
 def _sheet_has_data(worksheet: Any) -> bool:
     for row in worksheet.iter_rows(max_row=50, values_only=True):
-        if any(value not in (None, "") for value in row):
+        if any(value is not None and str(value).strip() for value in row):
             return True
     return False
 
@@ -315,10 +358,10 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _read_jsonl(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_json(path, lines=True, dtype=False, encoding="utf-8")
+        return pd.read_json(path, lines=True, dtype=False, encoding="utf-8-sig")
     except ValueError as exc:
         try:  # a plain JSON array of records is common too
-            return pd.read_json(path, dtype=False, encoding="utf-8")
+            return pd.read_json(path, dtype=False, encoding="utf-8-sig")
         except ValueError:
             raise InputFileError(
                 f"File {path} is not valid JSON Lines ({_short(exc)}).",
@@ -371,6 +414,15 @@ def map_columns(
     """
     columns = [str(c) for c in frame.columns]
     frame = frame.set_axis(columns, axis=1)
+    for role in ROLES:
+        name = mapping.get(role)
+        if name is not None and columns.count(name) > 1:
+            raise ColumnNotFoundError(
+                f"{columns.count(name)} columns are named {name!r} in {where} ({role}); "
+                "their cells would be mixed.",
+                fix="rename the columns so that each name appears once (int 0 and str '0' "
+                "count as the same name).",
+            )
     out = pd.DataFrame({"row_id": pd.RangeIndex(row_offset, row_offset + len(frame))})
     for role in ROLES:
         name = mapping.get(role)
@@ -415,6 +467,12 @@ def _guess_text_column(columns: list[str]) -> str | None:
     folded = {_fold(c): c for c in columns}
     for guess in TEXT_COLUMN_GUESSES:
         if _fold(guess) in folded:
+            same = [c for c in columns if _fold(c) == _fold(guess)]
+            if len(same) > 1:  # "Commentaire" and "commentaire": never pick one silently
+                raise ColumnNotFoundError(
+                    f"Columns {', '.join(repr(c) for c in same)} could each be the text column.",
+                    fix=f"choose one with --text (e.g. --text {same[0]!r}).",
+                )
             return folded[_fold(guess)]
     return None
 
@@ -652,13 +710,8 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
-    """Parse dates as exports write them: ISO first (``2024-03-31``), then French day-first
-    (``31/03/2024``). Unparseable or blank cells become ``NaT`` (the row is kept)."""
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
-    todo = parsed.isna() & (text != "")
-    if todo.any():
-        parsed.loc[todo] = pd.to_datetime(
-            text[todo], errors="coerce", dayfirst=True, format="mixed", utc=True
-        )
-    return parsed.dt.tz_convert(None)
+    """Dates as exports write them (see :mod:`feedback_nlp.dates`): ISO, day-first, French
+    month names, Excel serials. Unparseable or blank cells become ``NaT`` (the row is kept)."""
+    from feedback_nlp.dates import parse_dates as _parse
+
+    return _parse(values)

@@ -9,6 +9,7 @@ behaviour of each file; the README's "Données et sécurité" table mirrors it.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -78,6 +79,21 @@ def build(out: Path) -> list[Path]:
         "long_tokens.csv": _csv([f"{i};{_token(i)};{i + 2};2024-01-05\n" for i in range(3)]
                                 + ["3;" + "a" * 10_000 + ";5;2024-01-05\n",
                                    "4;Colis arrivé en retard " + _token(9) + ";3;2024-01-05\n"]),
+        # Issue 18: French month names were NaT; "12/31/2024" read month-first without a note.
+        "dates_in_words.csv": _csv(["1;Livraison rapide, très bien;9;5 mars 2024\n",
+                                    "2;Colis abîmé et SAV injoignable;2;12/31/2024\n",
+                                    "3;Pas mal du tout, je recommande;10;mars 2024\n",
+                                    "4;Correct sans plus;7;45356\n"]),
+        # Issue 18: a 100k-column header line ran past 2 minutes.
+        "wide_header.csv": (";".join(f"c{i}" for i in range(100_000)) + "\n"
+                            + ";".join("x" for _ in range(100_000)) + "\n").encode(),
+        # Issue 18: "Commentaire" and "commentaire" both present: the last was taken silently.
+        "case_clash.csv": _csv(["1;Livraison rapide;Colis abîmé;9\n"],
+                               "id;Commentaire;commentaire;nps\n"),
+        "bom.jsonl": b"\xef\xbb\xbf" + "".join(
+            json.dumps(dict(zip(["id", "commentaire", "nps", "date"], r.strip().split(";"), strict=True)),
+                       ensure_ascii=False) + "\n"
+            for r in GOOD).encode(),
         "bad_scores.csv": _csv([
             "1;Très bien;9/10;2024-01-05\n",
             "2;Correct;9,5;2024-01-05\n",
@@ -108,6 +124,7 @@ def build(out: Path) -> list[Path]:
         path.write_bytes(content)
         paths.append(path)
     paths.extend(_excel_files(out))
+    paths.extend(_format_files(out))
     paths.append(_parquet_wrong_types(out))
     return paths
 
@@ -148,6 +165,61 @@ def _excel_files(out: Path) -> list[Path]:
     path = out / "formulas.xlsx"
     book.save(path)
     paths.append(path)
+    return paths
+
+
+def _format_files(out: Path) -> list[Path]:
+    """Files whose name lies about their format (issue 18)."""
+    import gzip
+    import io
+    import zipfile
+
+    import openpyxl
+
+    paths = []
+    (out / "gzip_named.csv").write_bytes(gzip.compress(_csv(GOOD), mtime=0))
+    paths.append(out / "gzip_named.csv")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "commentaire", "nps", "date"])
+    for row in GOOD:
+        ident, text, score, date = row.strip().split(";")
+        sheet.append([int(ident), text, int(score), date])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (out / "xlsx_named.csv").write_bytes(buffer.getvalue())
+    paths.append(out / "xlsx_named.csv")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("export.csv", date_time=(2024, 1, 1, 0, 0, 0))
+        archive.writestr(info, _csv(GOOD))
+    (out / "zip_named.csv").write_bytes(buffer.getvalue())
+    paths.append(out / "zip_named.csv")
+
+    book = openpyxl.Workbook()  # a hidden first sheet with other data, then the real one
+    hidden = book.active
+    hidden.title = "Brouillon"
+    hidden.append(["id", "commentaire", "nps", "date"])
+    hidden.append([9, "Ligne de test à ne pas analyser", 0, "2023-01-01"])
+    hidden.sheet_state = "hidden"
+    data = book.create_sheet("Réponses")
+    data.append(["id", "commentaire", "nps", "date"])
+    for row in GOOD:
+        ident, text, score, date = row.strip().split(";")
+        data.append([int(ident), text, int(score), date])
+    book.save(out / "hidden_first_sheet.xlsx")
+    paths.append(out / "hidden_first_sheet.xlsx")
+
+    book = openpyxl.Workbook()  # a first sheet holding one blank cell
+    book.active.title = "Notes"
+    book.active["B2"] = " "
+    data = book.create_sheet("Réponses")
+    data.append(["id", "commentaire", "nps", "date"])
+    for row in GOOD:
+        ident, text, score, date = row.strip().split(";")
+        data.append([int(ident), text, int(score), date])
+    book.save(out / "blank_cell_first_sheet.xlsx")
+    paths.append(out / "blank_cell_first_sheet.xlsx")
     return paths
 
 
