@@ -111,7 +111,7 @@ def test_mixed_encodings(hostile: Path) -> None:
 @pytest.mark.parametrize("name", ["utf16.csv", "bom.csv", "empty_first_sheet.xlsx",
                                   "merged_header.xlsx", "gzip_named.csv", "xlsx_named.csv",
                                   "bom.jsonl", "hidden_first_sheet.xlsx",
-                                  "blank_cell_first_sheet.xlsx"])
+                                  "blank_cell_first_sheet.xlsx", "title_lines.csv"])
 def test_readable_variants(hostile: Path, name: str) -> None:
     docs = _docs(hostile, name)
     assert docs["clean_text"].tolist() == [

@@ -116,8 +116,11 @@ def sniff_delimiter(text_sample: str, *, truncated: bool = False) -> str:
         counts = [len(r) for r in rows if r]
         if not counts or max(counts) < 2:
             continue
-        header = counts[0]
-        consistency = sum(c == header for c in counts) / len(counts)
+        # Title lines above the header hold no delimiter: the header is the first line
+        # with one (see title_lines), not necessarily the first line.
+        rest = counts[next(i for i, c in enumerate(counts) if c > 1):]
+        header = rest[0]
+        consistency = sum(c == header for c in rest) / len(counts)  # title lines count against
         key = (consistency, header)
         if key > best_key:
             best, best_key = delimiter, key
@@ -125,6 +128,25 @@ def sniff_delimiter(text_sample: str, *, truncated: bool = False) -> str:
 
 
 # --------------------------------------------------------------------------- readers
+
+
+def title_lines(text_sample: str, delimiter: str) -> int:
+    """Leading lines without the delimiter (a title, "Généré le ...") above a header line
+    that has it and matches the next line's field count: they are skipped, not blamed on
+    the delimiter. 0 when the first line is the header."""
+    lines = text_sample.splitlines()[:12]
+    for index, line in enumerate(lines[:10]):
+        if not line.strip():
+            continue
+        if delimiter in line:
+            if index == 0:
+                return 0
+            nxt = next((n for n in lines[index + 1:] if n.strip()), None)
+            fields = len(next(csv.reader([line], delimiter=delimiter)))
+            if nxt is not None and len(next(csv.reader([nxt], delimiter=delimiter))) == fields:
+                return index
+            return 0
+    return 0
 
 
 def check_path(path: Path) -> None:
@@ -225,6 +247,7 @@ def _csv_options(path: Path, head: bytes, delimiter: str | None, encoding: str |
         )
     return {
         "compression": "gzip" if _is_gzip(path) else "infer",
+        "skiprows": title_lines(sample, sep),
         "sep": sep,
         "encoding": pandas_encoding,
         "encoding_errors": _FALLBACK_HANDLER if pandas_encoding == "utf-8" else "replace",

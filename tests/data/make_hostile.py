@@ -90,6 +90,9 @@ def build(out: Path) -> list[Path]:
         # Issue 18: "Commentaire" and "commentaire" both present: the last was taken silently.
         "case_clash.csv": _csv(["1;Livraison rapide;Colis abîmé;9\n"],
                                "id;Commentaire;commentaire;nps\n"),
+        # Issue 18: title lines above the CSV header were blamed on the delimiter.
+        "title_lines.csv": ("Export satisfaction T1 2024\nGénéré le 05/04/2024\n\n"
+                            + HEADER + "".join(GOOD)).encode("utf-8"),
         "bom.jsonl": b"\xef\xbb\xbf" + "".join(
             json.dumps(dict(zip(["id", "commentaire", "nps", "date"], r.strip().split(";"), strict=True)),
                        ensure_ascii=False) + "\n"
