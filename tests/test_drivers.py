@@ -71,6 +71,19 @@ def test_mentions_and_shares_by_hand() -> None:
     assert table.loc["Prix", "net_sentiment"] == pytest.approx(50.0)
 
 
+def test_general_satisfaction_bucket_is_never_a_driver() -> None:
+    # theme_id -2 holds units with no subject ("Très bien", "Parfait"): reported apart
+    # from themes, never ranked as an irritant (issue 16).
+    segments = _segments()
+    segments.loc[segments["theme_id"] == -1, ["theme_id", "theme_label"]] = (-2, "Satisfaction générale")
+    themes = _themes()
+    themes.loc[themes["theme_id"] == -1, ["theme_id", "label"]] = (-2, "Satisfaction générale")
+    table = drivers.priorities(_documents(), segments, themes, min_support=1,
+                               ci_method="delta").set_index("label")
+    assert "Satisfaction générale" not in table.index
+    assert sorted(table.index) == ["Livraison", "Prix", "SAV"]
+
+
 def test_nps_of_mentioners_and_impacts_by_hand() -> None:
     table = _table()
     # Livraison mentioners 0, 1, 3, 5: (-100 - 100 + 0 + 100) / 4 = -25;

@@ -35,7 +35,11 @@ class Mentions:
 
 
 def theme_catalogue(themes: pd.DataFrame, segments: pd.DataFrame | None = None) -> pd.DataFrame:
-    """``theme_id``, ``label``, ``family`` of every driver theme (``-1`` left out)."""
+    """``theme_id``, ``label``, ``family`` of every driver theme.
+
+    Negative ids are not themes and never ranked: ``-1`` (unassigned) and ``-2`` (the
+    general-satisfaction bucket of units with no subject, issue 16).
+    """
     if themes is not None and not themes.empty and "theme_id" in themes.columns:
         out = themes[[c for c in ("theme_id", "label", "family") if c in themes.columns]].copy()
     elif segments is not None and "theme_id" in segments.columns:
@@ -51,7 +55,7 @@ def theme_catalogue(themes: pd.DataFrame, segments: pd.DataFrame | None = None) 
         out["family"] = None
     out = out.dropna(subset=["theme_id"])
     out["theme_id"] = out["theme_id"].astype(int)
-    out = out[out["theme_id"] != OTHER_THEME].drop_duplicates("theme_id")
+    out = out[out["theme_id"] >= 0].drop_duplicates("theme_id")
     return out.sort_values("theme_id").reset_index(drop=True)
 
 
