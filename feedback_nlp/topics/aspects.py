@@ -33,7 +33,7 @@ import numpy as np
 
 from feedback_nlp._paths import shipped_model
 from feedback_nlp.errors import ModelLoadError
-from feedback_nlp.topics.embeddings import PLACEHOLDER, TOKEN_PATTERN, normalize_for_terms
+from feedback_nlp.topics.terms import PLACEHOLDER, TOKEN_PATTERN, normalize_for_terms
 
 ASPECTS_FORMAT = "feedback-nlp-aspects/1"
 DEFAULT_ASPECTS_DIR = shipped_model("aspects-fr")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -30,28 +29,14 @@ import numpy as np
 
 from feedback_nlp._paths import shipped_model
 from feedback_nlp.errors import ConfigError, ModelLoadError
-
-#: Elided articles/pronouns glued to the next word (l'avis, qu'il, jusqu'à).
-ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
-#: Placeholders written by the PII masking in feedback_nlp.clean (<NOM>, <EMAIL>, <TEL>,
-#: <URL>, <IBAN>, <CARTE>, <NUM_COMMANDE>, <NUMERO>, <ADRESSE>): upper case in angle brackets.
-PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]{1,30}>")
-#: Words of two letters or more, accents kept, digits dropped.
-TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
+from feedback_nlp.topics.terms import ELISION as ELISION
+from feedback_nlp.topics.terms import PLACEHOLDER as PLACEHOLDER
+from feedback_nlp.topics.terms import TOKEN_PATTERN as TOKEN_PATTERN
+from feedback_nlp.topics.terms import normalize_for_terms as normalize_for_terms
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_DIR = shipped_model("embeddings-fr-lsa")
 LSA_FORMAT = "feedback-nlp-lsa-embedding/1"
-
-
-def normalize_for_terms(text: str) -> str:
-    """Lower-case, NFC, elisions removed: the text the vectorizers tokenise.
-
-    >>> normalize_for_terms("L'expérience qu'on a eue, d'abord TRÈS bien")
-    'expérience on a eue, abord très bien'
-    """
-    text = unicodedata.normalize("NFC", str(text)).lower().replace("’", "'")
-    return ELISION.sub("", text)
 
 
 def normalize_for_keywords(text: str) -> str:

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+import feedback_nlp.topics.curation as curation
 from feedback_nlp.errors import ConfigError, ModelLoadError, NotFittedError
-from feedback_nlp.topics import curation
 from feedback_nlp.topics.clusters import merge_small, normalise, outlier_threshold, split_large
 from feedback_nlp.topics.constants import (
     GENERAL_ID,
