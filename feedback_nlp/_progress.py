@@ -58,12 +58,16 @@ class _LineStep:
         self.count += n
 
 
-class LineProgress:
-    """One plain line per finished stage (logs, CI, pipes)."""
+class _StreamProgress:
+    """What the printing reporters share: the stream written to and the stage timings."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.timings: dict[str, float] = {}
+
+
+class LineProgress(_StreamProgress):
+    """One plain line per finished stage (logs, CI, pipes)."""
 
     @contextmanager
     def stage(self, name: str, total: int | None = None) -> Iterator[Step]:
@@ -85,12 +89,8 @@ class _BarStep:
         self.bar.update(n)
 
 
-class BarProgress:
+class BarProgress(_StreamProgress):
     """A tqdm bar per stage, with counts and elapsed time (interactive terminals)."""
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.timings: dict[str, float] = {}
 
     @contextmanager
     def stage(self, name: str, total: int | None = None) -> Iterator[Step]:

@@ -46,16 +46,6 @@ from feedback_nlp.clean.pii import (
     mask_urls,
 )
 
-__all__ = [
-    "DEFAULT_STEPS", "DETECTOR_LANGUAGES", "NOISE_ANSWERS", "PII_PLACEHOLDERS", "Normalizer",
-    "clean_series", "clean_text", "detect_language", "expand_sms", "fix_mojibake",
-    "is_emoji_only", "luhn_valid", "mask_addresses", "mask_cards", "mask_company_ids",
-    "mask_emails", "mask_ibans", "mask_long_numbers", "mask_names", "mask_nirs",
-    "mask_order_numbers", "mask_passports", "mask_phones", "mask_pii", "mask_plates",
-    "mask_urls", "noise_reason", "normalize_punctuation", "normalize_unicode",
-    "normalize_whitespace", "reduce_elongations", "strip_html", "text_status",
-]
-
 # ----------------------------------------------------------------------- composition
 
 Normalizer = Callable[[str], str]
@@ -146,7 +136,6 @@ def clean_series(texts: pd.Series | Iterable[object], steps: Iterable[Normalizer
 
 
 
-
 def text_status(clean: str, *, check_language: bool = True) -> tuple[str, str]:
     """``(status, detail)`` of a cleaned text: ``ok``, ``empty``, ``noise`` or ``not_french``."""
     reason = noise_reason(clean)
@@ -159,3 +148,16 @@ def text_status(clean: str, *, check_language: bool = True) -> tuple[str, str]:
         if lang not in ("fr", "unknown"):
             return "not_french", f"language looks like {lang!r}"
     return "ok", ""
+
+
+#: The public names: the chain above and what the submodules define.
+__all__ = [
+    "DEFAULT_STEPS", "DETECTOR_LANGUAGES", "NOISE_ANSWERS", "PII_PLACEHOLDERS",
+    "Normalizer", "clean_series", "clean_text", "detect_language", "expand_sms",
+    "fix_mojibake", "is_emoji_only", "luhn_valid", "mask_addresses", "mask_cards",
+    "mask_company_ids", "mask_emails", "mask_ibans", "mask_long_numbers", "mask_names",
+    "mask_nirs", "mask_order_numbers", "mask_passports", "mask_phones", "mask_pii",
+    "mask_plates", "mask_urls", "noise_reason", "normalize_punctuation",
+    "normalize_unicode", "normalize_whitespace", "reduce_elongations", "strip_html",
+    "text_status",
+]

@@ -24,15 +24,9 @@ Definitions (see ``docs/drivers.md`` for every column)
   ("Autre / non classé") is never a driver.
 - Each scored document carries ``v = +100`` (promoter), ``0`` (passive) or ``-100``
   (detractor), so ``NPS = mean(v)``.
-- ``nps_impact = NPS(all) − NPS(non-mentioners)`` (Thematic / Kapiche). With ``s`` the
-  mentioner share, ``nps_impact = s × (NPS(mentioners) − NPS(non-mentioners))``: volume
-  times gap. ``negative_impact`` is the same with negative mentioners.
-- Intervals of impacts: seeded Poisson bootstrap (percentile) or the delta method
-  ``Var = gap² s(1−s)/n + s² (Var(v|m)/n_m + Var(v|¬m)/n_¬m)``.
-- Driver model: least squares of ``v`` (or the score, or the detractor flag) on the
-  theme-negative and theme-positive indicators of every theme at once plus
-  ``log(1 + opinion units)`` (long reviews mention more themes and are more negative),
-  HC3 robust standard errors; ``penalty = −coef(negative)``, ``reward = coef(positive)``.
+- ``nps_impact`` and ``negative_impact`` (volume times gap), their intervals and the
+  multi-theme driver model (``penalty = −coef(negative)``, ``reward = coef(positive)``):
+  the formulas are in :mod:`feedback_nlp.drivers.impact`.
 - ``priority_score = max(0, −negative_impact_ci_high)``: the NPS points that negative
   mentions cost *at least* (the bound of the interval closest to zero), so a theme
   mentioned by 12 people with a wide interval scores ~0.

@@ -7,7 +7,8 @@
   ``Var = gap² s(1−s)/n + s² (Var(v|m)/n_m + Var(v|¬m)/n_¬m)``.
 - Driver model: least squares of ``v`` (or the score, or the detractor flag) on the
   theme-negative and theme-positive indicators of every theme at once plus
-  ``log(1 + opinion units)``, HC3 robust standard errors.
+  ``log(1 + opinion units)`` (long reviews mention more themes and are more negative),
+  HC3 robust standard errors; ``penalty = −coef(negative)``, ``reward = coef(positive)``.
 """
 
 from __future__ import annotations
