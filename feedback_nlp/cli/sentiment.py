@@ -26,22 +26,22 @@ def register(subparsers: Any) -> None:
                        help="dossier d'un modèle de sentiment (défaut: modèle livré)")
     quick.set_defaults(func=run_sentiment)
 
-    train = subparsers.add_parser(
-        "train-sentiment", help="entraîner le modèle de sentiment linéaire (reproductible)",
-        description="Entraîne le modèle de sentiment par défaut sur les avis étiquetés de "
+    train = _training_parser(
+        subparsers, "train-sentiment", "entraîner le modèle de sentiment linéaire (reproductible)",
+        "Entraîne le modèle de sentiment par défaut sur les avis étiquetés de "
         "--data (split 80/20 par source, graine fixe) et l'enregistre (safetensors + JSON).",
-        epilog=TRAIN_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+        TRAIN_EXAMPLE)
     train.add_argument("--data", required=True, help="dossier shared/data (fichiers .csv.gz)")
     train.add_argument("--out", required=True, help="dossier du modèle à écrire")
     train.add_argument("--seed", type=int, default=42, help="graine (défaut %(default)s)")
     train.add_argument("--sample", type=int, help="n'utiliser que N avis d'entraînement (essai)")
     train.set_defaults(func=run_train)
 
-    tune = subparsers.add_parser(
-        "finetune-sentiment", help="affiner un modèle transformers local sur nos avis",
-        description="Affine un modèle transformers local (ex. CamemBERT) en classifieur "
+    tune = _training_parser(
+        subparsers, "finetune-sentiment", "affiner un modèle transformers local sur nos avis",
+        "Affine un modèle transformers local (ex. CamemBERT) en classifieur "
         "négatif / neutre / positif sur les avis étiquetés de --data.",
-        epilog=FINETUNE_EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+        FINETUNE_EXAMPLE)
     tune.add_argument("--base", required=True, metavar="LOCAL_MODEL_DIR",
                       help="dossier local du modèle de base")
     tune.add_argument("--data", required=True,
@@ -56,6 +56,15 @@ def register(subparsers: Any) -> None:
     tune.add_argument("--seed", type=int, default=42)
     tune.add_argument("--device", help="cpu, cuda... (défaut: GPU s'il y en a un)")
     tune.set_defaults(func=run_finetune)
+
+
+def _training_parser(subparsers: Any, name: str, help: str, description: str,  # noqa: A002
+                     example: str) -> argparse.ArgumentParser:
+    """A training command's parser: its help line, description and example kept as written."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help, description=description, epilog=example,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return parser
 
 
 def run_sentiment(args: argparse.Namespace) -> int:

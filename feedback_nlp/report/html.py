@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_nlp.io import ensure_output_dir
+from feedback_nlp.io import ensure_output_dir, json_default
 from feedback_nlp.report.messages import METHOD, messages
 
 _CSS = """
@@ -133,15 +133,11 @@ def render_html(analysis: Any, lang: str = "fr", plotly_js: str = "") -> str:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return None if math.isnan(float(value)) else float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
+    """:func:`feedback_nlp.io.json_default`, but dates as ISO text (the charts read them);
+    summary.json keeps io's ``str`` of a date."""
     if isinstance(value, (pd.Timestamp, _dt.date)):
         return value.isoformat()
-    return str(value)
+    return json_default(value)
 
 
 def _fmt(value: Any, digits: int = 1, signed: bool = False, pct: bool = False) -> str:
