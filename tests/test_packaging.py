@@ -37,21 +37,24 @@ def test_wheel_ships_the_models_and_loads_them(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "site")
-    for model in ("sentiment-fr-3", "embeddings-fr-lsa"):
+    for model, weights in (("sentiment-fr-3", "weights"), ("embeddings-fr-lsa", "weights"),
+                           ("aspects-fr", "vectors"), ("e5-static-fr", "weights")):
         assert f"feedback_nlp/_models/{model}/meta.json" in names
-        assert f"feedback_nlp/_models/{model}/weights.safetensors" in names
+        assert f"feedback_nlp/_models/{model}/{weights}.safetensors" in names
     assert "feedback_nlp/data/taxonomy_fr.toml" in names
     code = ("import feedback_nlp, sys; from feedback_nlp.sentiment import default_model_path, "
             "load_model; from feedback_nlp.topics.embeddings import get_embedder; "
             "assert feedback_nlp.__file__.startswith(sys.argv[1]), feedback_nlp.__file__; "
             "assert str(default_model_path()).startswith(sys.argv[1]); "
             "print(load_model().predict(['Livraison rapide, très contente'])[0], "
-            "get_embedder('default').embed(['colis perdu']).shape[1])")
+            "get_embedder('default').embed(['colis perdu']).shape[1], "
+            "get_embedder('lsa').embed(['colis perdu']).shape[1])")
     env = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"}
     run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")],
                          capture_output=True, text=True, cwd=tmp_path, env=env)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split() == ["positive", "128"]
+    # default = subject vectors (aspects-fr, 300-d, issue 16); the LSA embedding is 128-d
+    assert run.stdout.split() == ["positive", "300", "128"]
 
 
 def test_declared_dependencies_are_the_imported_ones() -> None:
