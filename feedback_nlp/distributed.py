@@ -444,8 +444,8 @@ def analyze_dask(
                   "npartitions": int(ddf.npartitions)}
     from feedback_nlp.sentiment import partitioned_adaptation_info  # issue 15
 
-    if partitioned_adaptation_info(config):
-        provenance["sentiment_adaptation"] = partitioned_adaptation_info(config)
+    if (adaptation := partitioned_adaptation_info(config)) is not None:
+        provenance["sentiment_adaptation"] = adaptation
     return stages.finish(analysis, config, rows_read=total, started=started,
                          provenance=provenance)
 

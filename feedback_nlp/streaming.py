@@ -194,8 +194,8 @@ def analyze_stream(
                   "engine": "streaming", "chunksize": chunksize}
     from feedback_nlp.sentiment import partitioned_adaptation_info  # issue 15
 
-    if partitioned_adaptation_info(config):
-        provenance["sentiment_adaptation"] = partitioned_adaptation_info(config)
+    if (adaptation := partitioned_adaptation_info(config)) is not None:
+        provenance["sentiment_adaptation"] = adaptation
     del first
 
     bundle, sample_themes = _fit_on_reservoir(chunks, config, mapping, keep, reporter)
