@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 HEADER = "id;commentaire;nps;date\n"
 GOOD = [
@@ -132,17 +133,22 @@ def build(out: Path) -> list[Path]:
     return paths
 
 
+def _answer_sheet(book: Any) -> None:
+    """A "Réponses" sheet holding the GOOD rows (placed after a decoy first sheet)."""
+    data = book.create_sheet("Réponses")
+    data.append(["id", "commentaire", "nps", "date"])
+    for row in GOOD:
+        ident, text, score, date = row.strip().split(";")
+        data.append([int(ident), text, int(score), date])
+
+
 def _excel_files(out: Path) -> list[Path]:
     import openpyxl
 
     paths = []
     book = openpyxl.Workbook()
     book.active.title = "Vide"
-    data = book.create_sheet("Réponses")
-    data.append(["id", "commentaire", "nps", "date"])
-    for row in GOOD:
-        ident, text, score, date = row.strip().split(";")
-        data.append([int(ident), text, int(score), date])
+    _answer_sheet(book)
     path = out / "empty_first_sheet.xlsx"
     book.save(path)
     paths.append(path)
@@ -205,22 +211,14 @@ def _format_files(out: Path) -> list[Path]:
     hidden.append(["id", "commentaire", "nps", "date"])
     hidden.append([9, "Ligne de test à ne pas analyser", 0, "2023-01-01"])
     hidden.sheet_state = "hidden"
-    data = book.create_sheet("Réponses")
-    data.append(["id", "commentaire", "nps", "date"])
-    for row in GOOD:
-        ident, text, score, date = row.strip().split(";")
-        data.append([int(ident), text, int(score), date])
+    _answer_sheet(book)
     book.save(out / "hidden_first_sheet.xlsx")
     paths.append(out / "hidden_first_sheet.xlsx")
 
     book = openpyxl.Workbook()  # a first sheet holding one blank cell
     book.active.title = "Notes"
     book.active["B2"] = " "
-    data = book.create_sheet("Réponses")
-    data.append(["id", "commentaire", "nps", "date"])
-    for row in GOOD:
-        ident, text, score, date = row.strip().split(";")
-        data.append([int(ident), text, int(score), date])
+    _answer_sheet(book)
     book.save(out / "blank_cell_first_sheet.xlsx")
     paths.append(out / "blank_cell_first_sheet.xlsx")
     return paths
