@@ -50,10 +50,11 @@ from feedback_nlp.errors import (
 from feedback_nlp.io import (
     ROLES,
     canonical_frame,
+    csv_parts,
     json_default,
     map_columns,
     parquet_safe,
-    sniff_csv,
+    read_csv_part,
 )
 from feedback_nlp.prepare import mark_duplicate_ids
 from feedback_nlp.result import FeedbackAnalysis
@@ -493,15 +494,28 @@ def _map_packed(ddf: Any, bundle: ModelBundle, offsets: list[int], meta: pd.Data
 
 def read_dask(path: str, *, blocksize: str | int = "16MB", delimiter: str | None = None,
               encoding: str | None = None) -> Any:
-    """Read a CSV export as a Dask DataFrame of text cells (sniffed like :func:`read_feedback`)."""
-    import dask.dataframe as dd
+    """Read a CSV export as a Dask DataFrame of text cells, through the project's reader.
 
-    file = Path(path)
-    options = sniff_csv(file, delimiter, encoding)
-    compression = "gzip" if file.name.lower().endswith(".gz") else None
-    return dd.read_csv(str(file), sep=options["sep"], encoding=options["encoding"],
-                       dtype=str, keep_default_na=False, na_values=[],
-                       blocksize=None if compression else blocksize, compression=compression)
+    ``dask.dataframe.from_map`` over :func:`~feedback_nlp.io.csv_parts`: the file is cut
+    on record boundaries (never inside a quoted multi-line comment) and every part is
+    read by :func:`~feedback_nlp.io.read_csv_part` with the options
+    :func:`~feedback_nlp.io.read_feedback` uses (sniffed delimiter and encoding, cp1252
+    fallback per byte sequence, title lines): the rows and cells are those of a
+    one-machine or ``--chunksize`` run on the same file.
+    """
+    import dask
+    import dask.dataframe as dd
+    from dask.utils import parse_bytes
+
+    size = parse_bytes(blocksize) if isinstance(blocksize, str) else int(blocksize)
+    parts = csv_parts(path, blocksize=max(1, size), delimiter=delimiter, encoding=encoding)
+    first = parts[0]
+    meta = read_csv_part({**first, "end": first["start"]} if first["start"] is not None
+                         else first).iloc[:0]
+    # Keep pandas' object columns (Dask would turn them into Arrow strings): the cells
+    # must equal a one-machine read.
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_map(read_csv_part, parts, meta=meta, enforce_metadata=False)
 
 
 # --------------------------------------------------------------------------- spark

@@ -299,3 +299,54 @@ def test_mark_duplicate_ids_is_idempotent_and_tracks_earlier_chunks() -> None:
     assert first["status_detail"].tolist() == ["", ""]
     assert later["status_detail"].tolist() == ["identifiant 'q' en double", ""]
     assert seen == {"p", "q", "r"}
+
+
+HOSTILE = os.path.join(os.path.dirname(__file__), "data", "hostile")
+HOSTILE_COLUMNS = {"text": "commentaire", "score": "nps", "date": "date", "id": "id"}
+FAST = AnalysisConfig().replace(sentiment=False, themes={"enabled": False},
+                                sentiment_adapt=False)
+
+
+@pytest.mark.parametrize(("name", "rows"), [("scale_out_hostile.csv", 60),
+                                            ("mixed_encodings.csv", 2),
+                                            ("newlines_in_cells.csv", 3)])
+def test_every_engine_reads_the_rows_one_machine_reads(name: str, rows: int, tmp_path) -> None:
+    """Issue 18: ``--engine dask`` read with dd.read_csv (UnicodeDecodeError on a cp1252
+    line, "EOF inside string" on a block cut in a quoted multi-line comment). Every engine
+    now reads through the project's reader: rows in = rows out, same cells and statuses."""
+    from feedback_nlp.distributed import read_dask
+    from feedback_nlp.streaming import analyze_stream
+
+    path = os.path.join(HOSTILE, name)
+    one = feedback_nlp.analyze(path, config=FAST, **HOSTILE_COLUMNS).documents
+    assert len(one) == rows and one["row_id"].tolist() == list(range(rows))
+    streamed = analyze_stream(path, tmp_path / "stream", chunksize=7, config=FAST,
+                              **HOSTILE_COLUMNS)
+    ddf = read_dask(path, blocksize=120)  # small blocks: cuts fall near multi-line cells
+    if name == "scale_out_hostile.csv":
+        assert ddf.npartitions > 10
+    dasked = analyze_dask(ddf, config=FAST, **HOSTILE_COLUMNS).documents
+    on_disk = pd.read_parquet(tmp_path / "stream" / "documents.parquet")
+    for documents in (streamed.documents, dasked, on_disk):
+        assert documents["row_id"].tolist() == list(range(rows))
+        assert documents["status"].tolist() == one["status"].tolist()
+    for documents in (dasked, on_disk):
+        assert documents["text"].tolist() == one["text"].tolist()
+        assert documents["clean_text"].tolist() == one["clean_text"].tolist()
+        assert documents["status_detail"].tolist() == one["status_detail"].tolist()
+    pd.testing.assert_frame_equal(dasked, one)
+
+
+@pytest.mark.slow
+def test_cli_engine_dask_reads_a_hostile_export(tmp_path, capsys) -> None:
+    from feedback_nlp.cli import main
+
+    path = os.path.join(HOSTILE, "scale_out_hostile.csv")
+    code = main(["analyze", path, "--text", "commentaire", "--score", "nps", "--id", "id",
+                 "--engine", "dask", "--no-themes", "--no-sentiment", "--no-report", "-q",
+                 "-o", str(tmp_path / "dask")])
+    assert code == 0, capsys.readouterr().err
+    documents = pd.read_parquet(tmp_path / "dask" / "documents.parquet")
+    one = feedback_nlp.analyze(path, config=FAST, text="commentaire", score="nps", id="id")
+    assert documents["row_id"].tolist() == list(range(60))
+    assert documents["clean_text"].tolist() == one.documents["clean_text"].tolist()

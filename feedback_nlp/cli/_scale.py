@@ -67,7 +67,7 @@ def _run_dask(args: argparse.Namespace, config: Any, columns: dict[str, Any], pr
     keep = columns.pop("keep")
     if detect_format(path) == "csv":
         ddf = read_dask(str(path), delimiter=args.delimiter, encoding=args.encoding)
-        if ddf.npartitions < 8:  # a gzipped CSV is one block: split it so every worker gets work
+        if ddf.npartitions < 8:  # a small file is one part: split it so every worker gets work
             ddf = ddf.repartition(npartitions=8)
     else:
         frame = read_any(path, sheet=args.sheet)

@@ -13,6 +13,7 @@ uses only these names (never a ``_private`` one).
 
 from __future__ import annotations
 
+from feedback_nlp.io.parts import DEFAULT_BLOCKSIZE, csv_parts, read_csv_part
 from feedback_nlp.io.read import (
     ROLES,
     TEXT_COLUMN_GUESSES,
@@ -44,6 +45,7 @@ from feedback_nlp.io.write import (
 )
 
 __all__ = [
+    "DEFAULT_BLOCKSIZE", "csv_parts", "read_csv_part",
     "ROLES", "TEXT_COLUMN_GUESSES", "TableAppender", "canonical_frame", "check_path",
     "csv_safe", "detect_encoding", "detect_format", "ensure_output_dir", "iter_feedback",
     "json_default", "map_columns", "neutralize_formula", "neutralize_frame", "parquet_safe",

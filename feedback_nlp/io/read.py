@@ -261,13 +261,16 @@ def _csv_options(path: Path, head: bytes, delimiter: str | None, encoding: str |
     }
 
 
-def _read_csv(path: Path, options: dict, chunksize: int | None, header: int = 0) -> Any:
+def _read_csv(path: Path, options: dict, chunksize: int | None, header: int = 0,
+              source: Any = None) -> Any:
+    """``pd.read_csv`` of ``path`` (or of ``source``, bytes of part of it) with our errors."""
     options = {k: v for k, v in options.items() if not k.startswith("_")}
     try:
         with warnings.catch_warnings():
             # A row with more fields than the header would silently shift or lose data.
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(path, chunksize=chunksize, header=header, index_col=False, **options)
+            return pd.read_csv(path if source is None else source, chunksize=chunksize,
+                               header=header, index_col=False, **options)
     except pd.errors.ParserWarning:
         raise _ragged_error(path, options, header) from None
     except pd.errors.EmptyDataError:
@@ -302,6 +305,15 @@ def _ragged_error(path: Path, options: dict, header: int) -> InputFileError:
                 )
     return InputFileError(f"File {path} has rows longer than its header.",
                           fix=f"quote texts that contain {options['sep']!r}, or pass --delimiter.")
+
+
+def _open_binary(path: Path) -> Any:
+    """The file's bytes (decompressed when it is gzip), as a seekable binary handle."""
+    if path.name.lower().endswith(".gz") or _is_gzip(path):
+        import gzip
+
+        return gzip.open(path, "rb")
+    return path.open("rb")
 
 
 def _open_text(path: Path, options: dict) -> Any:

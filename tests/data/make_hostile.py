@@ -31,6 +31,24 @@ def _csv(rows: list[str], header: str = HEADER) -> bytes:
     return (header + "".join(rows)).encode("utf-8")
 
 
+def _scale_out_hostile() -> bytes:
+    """Issue 18: ``--engine dask`` read with ``dd.read_csv(blocksize=...)``: a cp1252 line in
+    a UTF-8 export raised UnicodeDecodeError, a block cut inside a quoted multi-line comment
+    "EOF inside string". 60 records: every 3rd in cp1252, every 4th a quoted comment over
+    several lines (with ``;`` and ``""``), some CRLF line ends, a stray ``"`` mid-field."""
+    out = HEADER.encode()
+    for i in range(60):
+        if i % 4 == 1:
+            text = f'"Commande n°{i} : livré en retard;\nle colis ""express"" était abîmé\r\nSAV lent"'
+        elif i % 7 == 2:
+            text = f'Écran 27" reçu, très bien n°{i}'
+        else:
+            text = f"Déçu du délai de livraison n°{i}, sinon ça va"
+        line = f"{i};{text};{i % 11};2024-01-{i % 28 + 1:02d}" + ("\r\n" if i % 5 == 0 else "\n")
+        out += line.encode("cp1252" if i % 3 == 0 else "utf-8")
+    return out
+
+
 def build(out: Path) -> list[Path]:
     """Write every hostile file into ``out`` and return their paths."""
     out.mkdir(parents=True, exist_ok=True)
@@ -44,6 +62,7 @@ def build(out: Path) -> list[Path]:
         + "2;Déçu du délai de livraison;3;2024-01-06\n".encode("cp1252"),
         "utf16.csv": _csv(GOOD).decode().encode("utf-16"),
         "bom.csv": b"\xef\xbb\xbf" + _csv(GOOD),
+        "scale_out_hostile.csv": _scale_out_hostile(),
         "semicolon_in_quotes.csv": _csv(['1;"Bien; vraiment bien; merci";9;2024-01-05\n'] + GOOD[1:]),
         "newlines_in_cells.csv": _csv(['1;"Première ligne\nseconde ligne\r\ntroisième";8;2024-01-05\n']
                                       + GOOD[1:]),
