@@ -41,13 +41,15 @@ def prepare_documents(frame: pd.DataFrame, config: AnalysisConfig, *,
     # Cleaning a 10 MB cell would take seconds for nothing: NLP sees the first `limit`
     # characters; the full (masked) text stays in `text`.
     to_clean = raw.where(~truncated, raw.str.slice(0, limit))
-    out["clean_text"] = clean_mod.clean_series(to_clean).to_numpy()
+    # The originals and the cleaned texts are mostly the same text at PII masking: one
+    # memo for both.
+    pii_cache: dict[str, str] = {}
+    out["clean_text"] = clean_mod.clean_series(to_clean, pii_cache=pii_cache).to_numpy()
     out["truncated"] = truncated.to_numpy()
     if not config.keep_raw_text:
-        out["text"] = _mask_originals(raw)
+        out["text"] = _mask_originals(raw, pii_cache)
 
-    statuses = [clean_mod.text_status(t, check_language=config.check_language)
-                for t in out["clean_text"].tolist()]
+    statuses = _text_statuses(out["clean_text"].tolist(), config.check_language)
     out["text_status"] = [s for s, _ in statuses]
     text_detail = [d for _, d in statuses]
 
@@ -79,13 +81,28 @@ def prepare_documents(frame: pd.DataFrame, config: AnalysisConfig, *,
     return mark_duplicate_ids(out)
 
 
-def _mask_originals(raw: pd.Series) -> list[str]:
+def _text_statuses(texts: list[str], check_language: bool) -> list[tuple[str, str]]:
+    """:func:`~feedback_nlp.clean.text_status` of each text, computed once per distinct
+    text (exports repeat answers; the language check is the costly part)."""
+    cache: dict[str, tuple[str, str]] = {}
+    statuses = []
+    for text in texts:
+        hit = cache.get(text)
+        if hit is None:
+            hit = clean_mod.text_status(text, check_language=check_language)
+            cache[text] = hit
+        statuses.append(hit)
+    return statuses
+
+
+def _mask_originals(raw: pd.Series, pii_cache: dict[str, str]) -> list[str]:
     cache: dict[str, str] = {}
+    mask = clean_mod.memoized_mask_pii(pii_cache)
     masked = []
     for text in raw.tolist():
         hit = cache.get(text)
         if hit is None:
-            hit = clean_mod.mask_pii(clean_mod.normalize_unicode(text))
+            hit = mask(clean_mod.normalize_unicode(text))
             cache[text] = hit
         masked.append(hit)
     return masked

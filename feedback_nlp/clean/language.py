@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from feedback_nlp.clean.noise import _PLACEHOLDER
 
@@ -122,6 +123,26 @@ def _script_language(text: str) -> str | None:
     return None
 
 
+#: The word lists counted in a text: French-only, shared, then each other language.
+_VOCABULARIES = (_FRENCH_ONLY, _SHARED_WORDS, *_OTHER_VOCABULARY.values())
+#: For every listed word, the indexes of the lists of :data:`_VOCABULARIES` holding it.
+_LISTS_OF_WORD = {word: tuple(index for index, words in enumerate(_VOCABULARIES) if word in words)
+                  for word in frozenset().union(*_VOCABULARIES)}
+
+
+def _vocabulary_hits(words: list[str]) -> list[int]:
+    """How many of ``words`` each list of :data:`_VOCABULARIES` holds.
+
+    One pass in C (a Counter of each word's lists; a dozen distinct tuples) instead of
+    one pass per list: same counts, ~2x faster."""
+    totals = [0] * len(_VOCABULARIES)
+    for lists, count in Counter(map(_LISTS_OF_WORD.get, words)).items():
+        if lists is not None:
+            for index in lists:
+                totals[index] += count
+    return totals
+
+
 def detect_language(text: str) -> str:
     """Language of a cleaned text: ``"fr"``, another code (``"en"``, ``"es"``, ``"pt"``,
     ``"ar"``, ``"zh"``...) or ``"unknown"``.
@@ -149,12 +170,9 @@ def detect_language(text: str) -> str:
     words = _LATIN_WORD.findall(folded)
     if len(words) < 3:
         return "unknown"
-    # map(set.__contains__) counts in C: same result as a generator, ~3x faster.
-    french = sum(map(_FRENCH_ONLY.__contains__, words))
-    shared = sum(map(_SHARED_WORDS.__contains__, words))
+    french, shared, *other_hits = _vocabulary_hits(words)
     best_lang, best = "unknown", 0
-    for lang, vocabulary in _OTHER_VOCABULARY.items():
-        hits = sum(map(vocabulary.__contains__, words))
+    for lang, hits in zip(_OTHER_VOCABULARY, other_hits):
         if hits > best:
             best_lang, best = lang, hits
     foreign_letters = not folded.isascii() and _FOREIGN_LETTERS.search(folded) is not None

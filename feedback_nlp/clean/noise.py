@@ -58,13 +58,20 @@ NOISE_ANSWERS = frozenset(
     }
 )
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PII_PLACEHOLDERS))
-_NOISE_STRIP = re.compile(r"[\s.!?,;:…\-_/\\*'\"()]+")
+_STRIPPED = r"[\s.!?,;:…\-_/\\*'\"()]"  # what a noise key ignores
+_NOISE_STRIP = re.compile(_STRIPPED + "+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _PY_ATOM = r"""(?:'[^']*'|"[^"]*"|-?\d+(?:\.\d+)?|None|True|False)"""
 _PY_OBJECT = re.compile(
     r"^(?:\{\s*" + _PY_ATOM + r"\s*:.*\}|\[\s*" + _PY_ATOM + r"(?:\s*,\s*" + _PY_ATOM
     + r")*\s*,?\s*\]|\(\s*" + _PY_ATOM + r"(?:\s*,\s*" + _PY_ATOM + r")+\s*,?\s*\))$",
     re.DOTALL,
+)
+#: A text holding more characters that :data:`_NOISE_STRIP` keeps than the longest
+#: answer of :data:`NOISE_ANSWERS` cannot be one of them: matched (from the start, linear)
+#: before the costly strip-and-compare.
+_TOO_LONG_FOR_NOISE = re.compile(
+    _STRIPPED + "*(?:[^" + _STRIPPED[1:] + _STRIPPED + "*){" + str(max(map(len, NOISE_ANSWERS)) + 1) + "}"
 )
 _MAX_WORD = 40  # "anticonstitutionnellement" has 25 letters
 _SHORT_WORD = re.compile(r"(?<![^\W\d_])[^\W\d_]{2," + str(_MAX_WORD) + r"}(?![^\W\d_])")
@@ -97,9 +104,13 @@ def noise_reason(text: str) -> str | None:
         return "no_letters"
     if stripped[0] in "{[(" and _PY_OBJECT.match(stripped) or stripped in ("True", "False"):
         return "non_text"  # a dict, list or boolean cell written as text by str()
-    key = _NOISE_STRIP.sub(" ", stripped.casefold()).strip()
-    if key in NOISE_ANSWERS or key.replace(" ", "") in NOISE_ANSWERS:
-        return "non_informative"
+    folded = stripped.casefold()
+    # The key keeps every character of `folded` outside _NOISE_STRIP (runs of the others
+    # become one space): with more such characters than the longest answer, it is none.
+    if _TOO_LONG_FOR_NOISE.match(folded) is None:
+        key = _NOISE_STRIP.sub(" ", folded).strip()
+        if key in NOISE_ANSWERS or key.replace(" ", "") in NOISE_ANSWERS:
+            return "non_informative"
     if _PLACEHOLDER.sub(" ", stripped).strip(" .,;:!?-/") == "":
         return "non_informative"
     if _SHORT_WORD.search(stripped) is None:
