@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/feedback-nlp analyze data/avis_assurance_2021.csv --text avis --score note \
-	    --score-scale stars --date date --segment produit --keep assureur -o $(DEMO_OUT)
+	    --score-scale stars --date date --segment produit --keep assureur -o $(DEMO_OUT) --overwrite
 	@echo "Rapport : $(abspath $(DEMO_OUT))/report.html"
 
 # pytest exits 5 when it collected no test: that is a failure for us, not a pass.

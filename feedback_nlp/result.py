@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from feedback_nlp.errors import InputFileError
-from feedback_nlp.io import ensure_output_dir, write_json, write_table
+from feedback_nlp.io import ensure_output_dir, staged_output, write_json, write_table
 
 #: Row statuses, in the order they are decided (the first problem wins).
 STATUSES = ("ok", "empty", "noise", "not_french", "missing_score", "invalid_score")
@@ -135,10 +135,24 @@ class FeedbackAnalysis:
 
     # ---------------------------------------------------------------- persistence
 
-    def save(self, directory: str | os.PathLike[str], *, csv: bool = True) -> Path:
+    def save(self, directory: str | os.PathLike[str], *, csv: bool = True,
+             overwrite: bool = False) -> Path:
         """Write every table as Parquet (+ CSV, formula-safe), ``summary.json`` and, when
-        there is one, the fitted theme model in ``theme_model/``."""
-        out = ensure_output_dir(directory)
+        there is one, the fitted theme model in ``theme_model/``.
+
+        The folder is written whole or not at all (a temporary sibling moved into place,
+        :func:`feedback_nlp.io.staged_output`). A folder that is not empty is refused
+        (``[E401]``) unless ``overwrite=True``, which replaces a previous result whole:
+        never a mix of two runs.
+        """
+        with staged_output(directory, overwrite=overwrite) as stage:
+            self.save_into(stage, csv=csv)
+        return Path(directory)
+
+    def save_into(self, folder: str | os.PathLike[str], *, csv: bool = True) -> Path:
+        """:meth:`save` into a folder as it is, next to what it holds (the streaming path
+        writes its aggregates next to the tables it streamed); no staging, no check."""
+        out = ensure_output_dir(folder)
         written = []
         for name, frame in self._all_tables().items():
             if frame is None or (frame.empty and len(frame.columns) == 0):

@@ -37,7 +37,7 @@ from feedback_nlp.distributed import (
     wait_result,
 )
 from feedback_nlp.errors import ConfigError, EmptyInputError
-from feedback_nlp.io import TableAppender, ensure_output_dir, iter_feedback, write_json
+from feedback_nlp.io import TableAppender, iter_feedback, staged_output, write_json
 from feedback_nlp.prepare import mark_duplicate_ids
 from feedback_nlp.result import FeedbackAnalysis
 
@@ -144,6 +144,7 @@ def analyze_stream(
     encoding: str | None = None,
     progress: Progress | None = None,
     csv: bool = True,
+    overwrite: bool = False,
     **columns: str | None,
 ) -> Any:
     """Analyse a file chunk by chunk with bounded memory; write the tables to ``output``.
@@ -155,7 +156,9 @@ def analyze_stream(
         reads (other formats are read whole, then processed by chunks).
     output
         Folder for ``documents`` and ``segments`` (Parquet + CSV, written chunk by
-        chunk), the aggregate tables and ``summary.json``.
+        chunk), the aggregate tables and ``summary.json``. Written into a temporary
+        sibling folder moved into place when the run is complete; refused when not
+        empty unless ``overwrite=True`` (see :func:`feedback_nlp.io.staged_output`).
     chunksize
         Rows per chunk; memory grows with it, not with the file.
     config
@@ -176,10 +179,21 @@ def analyze_stream(
                           fix="use --chunksize 50000 (rows per chunk).")
     config = config or AnalysisConfig()
     reporter: Progress = progress or SilentProgress()
-    started = time.perf_counter()
-    folder = ensure_output_dir(output)
     read_options = {"text": text, "score": score, "keep": keep, "delimiter": delimiter,
                     "encoding": encoding, **columns}
+    # Tables are appended as chunks come: into a temporary sibling folder, moved into
+    # place when the run is complete (an interrupted run leaves no partial documents).
+    with staged_output(output, overwrite=overwrite) as folder:
+        analysis = _analyze_into(folder, source, chunksize, config, keep, read_options, reporter,
+                                 csv=csv)
+    analysis.info["output"] = str(Path(output))
+    return analysis
+
+
+def _analyze_into(folder: Path, source: Any, chunksize: int, config: AnalysisConfig,
+                  keep: list[str] | None, read_options: dict[str, Any], reporter: Progress, *,
+                  csv: bool) -> FeedbackAnalysis:
+    started = time.perf_counter()
 
     def chunks() -> Iterator[pd.DataFrame]:
         return iter_feedback(source, chunksize, **read_options)
@@ -209,7 +223,6 @@ def analyze_stream(
     analysis = stages.finish(analysis, config, rows_read=len(analysis.documents), started=started,
                              provenance=provenance, rows_written=written["documents"])
     _save_aggregates(analysis, folder, csv=csv, streamed=[n for n, rows in written.items() if rows])
-    analysis.info["output"] = str(Path(folder))
     return analysis
 
 
@@ -267,7 +280,7 @@ def _save_aggregates(analysis: FeedbackAnalysis, folder: Path, *, csv: bool,
                      streamed: list[str]) -> None:
     """The aggregates go next to the streamed tables, which must not be overwritten."""
     rest = replace(analysis, documents=pd.DataFrame(), segments=pd.DataFrame())
-    rest.save(folder, csv=csv)
+    rest.save_into(folder, csv=csv)
     summary_path = folder / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     summary["tables"] = streamed + [t for t in summary.get("tables", []) if t not in streamed]

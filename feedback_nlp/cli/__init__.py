@@ -27,7 +27,7 @@ COMMAND_MODULES = (
 EPILOG = """\
 Exemple :
   feedback-nlp analyze data/avis_assurance_2021.csv --text avis --score note \\
-      --score-scale stars --date date --segment produit -o resultats/
+      --score-scale stars --date date --segment produit --keep assureur -o resultats/
   -> resultats/report.html, resultats/analyse.xlsx et les tables (Parquet + CSV)
 """
 

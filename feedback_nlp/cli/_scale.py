@@ -52,7 +52,7 @@ def run_scaled(args: argparse.Namespace, config: Any, output: Path,
         return result, reports
 
     result = _run_dask(args, config, columns, progress)
-    result.save(output)
+    result.save_into(output)
     reports = [] if args.no_report else write_reports(result, output, config.lang, progress)
     return result, reports
 

@@ -41,6 +41,10 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
                                      "help": "ne pas écrire report.html / analyse.xlsx"}),
     "keep_raw_text": (("--keep-raw-text",), {
         "action": "store_true", "help": "garder le texte brut non masqué (données personnelles!)"}),
+    "overwrite": (("--overwrite",), {
+        "action": "store_true",
+        "help": "remplacer en entier le résultat déjà présent dans le dossier -o (sinon un "
+                "dossier non vide est refusé : jamais un mélange de deux analyses)"}),
     "quiet": (("-q", "--quiet"), {"action": "store_true", "help": "sans barre de progression"}),
 }
 

@@ -36,7 +36,7 @@ def register(subparsers: Any) -> None:
     for command in (apply, fit):
         add_column_options(command)
         command.add_argument("-o", "--output", required=True, help="dossier de sortie")
-        add_options(command, "score_scale", "seed", "no_sentiment", "quiet")
+        add_options(command, "score_scale", "seed", "no_sentiment", "overwrite", "quiet")
     add_options(fit, "embedding", "taxonomy")
     fit.add_argument("--max-themes", type=int, help="nombre maximal de thèmes (défaut 30)")
     apply.set_defaults(func=run_apply)
@@ -52,10 +52,10 @@ def _config(args: argparse.Namespace, themes: dict[str, Any]) -> Any:
 
 def _analyze(args: argparse.Namespace, config: Any) -> Any:
     from feedback_nlp._progress import default_progress
-    from feedback_nlp.io import ensure_output_dir
+    from feedback_nlp.io import check_output_folder
     from feedback_nlp.pipeline import analyze
 
-    ensure_output_dir(args.output)
+    check_output_folder(args.output, overwrite=args.overwrite)  # refuse before the work
     return analyze(args.file, config=config, progress=default_progress(args.quiet),
                    delimiter=args.delimiter, encoding=args.encoding, **column_kwargs(args))
 
@@ -69,14 +69,14 @@ def run_apply(args: argparse.Namespace) -> int:
     if args.embedding:
         themes["embedding"] = args.embedding
     result = _analyze(args, _config(args, themes))
-    result.save(args.output)
+    result.save(args.output, overwrite=args.overwrite)
     print(result.summary())
     print(f"Thèmes appliqués depuis {args.model_dir}; résultats dans {Path(args.output).resolve()}")
     return 0
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from feedback_nlp.io import write_csv
+    from feedback_nlp.io import staged_output, write_csv
 
     themes: dict[str, Any] = {"model": None}
     if args.max_themes:
@@ -86,8 +86,9 @@ def run_fit(args: argparse.Namespace) -> int:
     if result.theme_model is None:
         print("Aucun thème : pas assez de textes exploitables.")
         return 1
-    result.theme_model.save(out / "theme_model")
-    write_csv(result.themes.drop(columns="examples"), out / "themes.csv")
+    with staged_output(out, overwrite=args.overwrite) as stage:
+        result.theme_model.save(stage / "theme_model")
+        write_csv(result.themes.drop(columns="examples"), stage / "themes.csv")
     print(result.themes[["theme_id", "label", "n_segments"]].to_string(index=False))
     print(f"Modèle de thèmes écrit dans {(out / 'theme_model').resolve()}")
     return 0

@@ -30,13 +30,16 @@ from feedback_nlp.io.read import (
     sniff_delimiter,
 )
 from feedback_nlp.io.write import (
+    RESULT_MARKERS,
     TableAppender,
+    check_output_folder,
     csv_safe,
     ensure_output_dir,
     json_default,
     neutralize_formula,
     neutralize_frame,
     parquet_safe,
+    staged_output,
     to_jsonable,
     write_csv,
     write_json,
@@ -45,7 +48,8 @@ from feedback_nlp.io.write import (
 )
 
 __all__ = [
-    "DEFAULT_BLOCKSIZE", "csv_parts", "read_csv_part",
+    "DEFAULT_BLOCKSIZE", "csv_parts", "read_csv_part", "RESULT_MARKERS", "check_output_folder",
+    "staged_output",
     "ROLES", "TEXT_COLUMN_GUESSES", "TableAppender", "canonical_frame", "check_path",
     "csv_safe", "detect_encoding", "detect_format", "ensure_output_dir", "iter_feedback",
     "json_default", "map_columns", "neutralize_formula", "neutralize_frame", "parquet_safe",

@@ -2,14 +2,19 @@
 
 Every CSV the project writes goes through :func:`neutralize_frame` (formula injection);
 every table goes through :func:`write_table` (a whole table) or :class:`TableAppender`
-(a table written chunk by chunk, streaming).
+(a table written chunk by chunk, streaming). A run writes its folder through
+:func:`staged_output` (a temporary sibling moved into place when complete).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
+import secrets
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +64,103 @@ def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
             fix="choose another folder with -o / --output, or fix its permissions.",
         ) from None
     return out
+
+
+#: A folder holding one of these is a result folder (what ``--overwrite`` may replace whole):
+#: ``analyze`` / ``save`` write summary.json, ``themes fit`` writes theme_model/.
+RESULT_MARKERS = ("summary.json", "theme_model")
+_OVERWRITE_FIX = ("pass --overwrite to replace it whole (API: save(path, overwrite=True)), "
+                  "or choose another folder with -o / --output.")
+
+
+def check_output_folder(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Refuse, before any work, an output folder a run must not write into.
+
+    A run never mixes its files with another run's: a folder that holds anything is
+    refused unless ``overwrite`` is set, and even then only a folder that holds a saved
+    result (``summary.json``) is replaced whole (never the current folder or one above it).
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"Output {out} is a file, not a folder.",
+                          fix="choose a folder with -o / --output.")
+    _check_parent(out)
+    entries = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
+    if not entries:
+        return out
+    shown = ", ".join(entries[:4]) + (f" and {len(entries) - 4} more" if len(entries) > 4 else "")
+    if not overwrite:
+        raise OutputError(f"Output folder {out} is not empty ({shown}): the new run's files "
+                          "would sit next to older ones.", fix=_OVERWRITE_FIX)
+    if not set(RESULT_MARKERS) & set(entries):
+        raise OutputError(f"Output folder {out} holds files that are not a feedback-nlp result "
+                          f"({shown}; no {' or '.join(RESULT_MARKERS)}): --overwrite only "
+                          "replaces a result folder.",
+                          fix="choose another folder with -o / --output, or empty this one.")
+    here = Path.cwd().resolve()
+    if out.resolve() == here or out.resolve() in here.parents:
+        raise OutputError(f"Output folder {out} is the current folder or holds it: not replaced.",
+                          fix="run from another folder, or choose another -o / --output.")
+    return out
+
+
+def _check_parent(out: Path) -> None:
+    """The folder that will hold ``out`` (and its temporary sibling) exists and is writable."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(out.parent, os.W_OK | os.X_OK):
+            raise PermissionError(13, "permission denied")
+    except OSError as exc:
+        raise OutputError(f"Output folder {out} cannot be written ({exc.strerror or exc}).",
+                          fix="choose another folder with -o / --output, or fix its permissions.") from None
+
+
+@contextlib.contextmanager
+def staged_output(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
+    """Write a run into a temporary sibling folder; move it into place only when complete.
+
+    Yields the temporary folder. If the block raises (an error, Ctrl-C), the temporary
+    folder is removed and ``path`` is left as it was: an interrupted run leaves no
+    complete-looking result. On success ``path`` becomes the new folder; a previous result
+    there (``overwrite=True``, see :func:`check_output_folder`) is replaced whole.
+    """
+    target = Path(path)
+    check_output_folder(target, overwrite=overwrite)
+    stage = target.parent / f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        stage.mkdir()
+    except OSError as exc:
+        raise OutputError(f"Output folder {target} cannot be written ({exc.strerror or exc}).",
+                          fix="choose another folder with -o / --output, or fix its permissions.") from None
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    _move_into_place(stage, target, overwrite=overwrite)
+
+
+def _move_into_place(stage: Path, target: Path, *, overwrite: bool) -> None:
+    try:
+        check_output_folder(target, overwrite=overwrite)  # it may have changed during the run
+    except OutputError as exc:
+        raise OutputError(f"{exc.message} The complete new result is in {stage}.",
+                          fix=exc.fix) from None
+    old = None
+    try:
+        if target.is_dir() and any(target.iterdir()):
+            old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+            target.rename(old)
+        elif target.is_dir():
+            target.rmdir()
+        stage.rename(target)
+    except OSError as exc:
+        if old is not None and not target.exists():
+            old.rename(target)
+        raise OutputError(f"Could not move the result into {target} ({exc.strerror or exc}); "
+                          f"it is complete in {stage}.") from None
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
