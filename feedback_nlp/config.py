@@ -28,6 +28,7 @@ from typing import Any, Literal
 from feedback_nlp.errors import ConfigError, ConfigFileError, UnknownOptionError
 
 ScoreScale = Literal["nps", "stars"]
+SentimentMode = Literal["fast", "cascade", "accurate"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,14 @@ class AnalysisConfig:
         Adapt sentiment to the run's own scores when enough scored reviews have text
         (:func:`feedback_nlp.sentiment.adapt_run`); ``False`` (CLI ``--no-adapt``) keeps
         the shipped model's calls.
+    sentiment_mode
+        ``"fast"`` (default): the shipped model alone. ``"cascade"``: units the shipped
+        model is unsure of are re-scored by the e5 sentiment teacher; ``"accurate"``: the
+        teacher re-scores every unit (slow; :mod:`feedback_nlp.encoders.cascade`). Both
+        need the teacher built (``python scripts/train_teacher.py``).
+    sentiment_teacher
+        Folder of the sentiment teacher; ``None`` = ``$FEEDBACK_NLP_TEACHER_DIR`` or
+        ``~/.cache/feedback_nlp/e5-sentiment-teacher``.
     n_jobs
         Worker processes for the per-row stages where a path uses them (streaming chunks,
         :func:`feedback_nlp.distributed.process_parallel`).
@@ -135,6 +144,8 @@ class AnalysisConfig:
     sentiment: bool = True
     sentiment_model: str | None = None
     sentiment_adapt: bool = True
+    sentiment_mode: SentimentMode = "fast"
+    sentiment_teacher: str | None = None
     batch_size: int = 4096
     n_jobs: int = 1
     worker_timeout: float | None = 1800.0
@@ -220,7 +231,8 @@ def _check_keys(values: dict[str, Any], klass: type, where: str) -> None:
 
 # ----------------------------------------------------------------------- strict types
 
-_PATH_KEYS = frozenset({"embedding", "taxonomy", "model", "sentiment_model"})
+_PATH_KEYS = frozenset({"embedding", "taxonomy", "model", "sentiment_model",
+                        "sentiment_teacher"})
 
 
 def _type_name(hint: Any) -> str:

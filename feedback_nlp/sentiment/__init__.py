@@ -136,6 +136,10 @@ def annotate(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
     """
     if model is None:
         model = load_model(getattr(config, "sentiment_model", None))
+    if getattr(config, "sentiment_mode", "fast") != "fast":  # issue 19: the e5 teacher
+        from feedback_nlp.encoders.cascade import with_teacher
+
+        model = with_teacher(model, config)
     documents = documents.copy()
     batch = max(1, int(getattr(config, "batch_size", 4096) or 4096))
     if len(segments):
