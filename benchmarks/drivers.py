@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from feedback_nlp import drivers  # noqa: E402
 from feedback_nlp.clean import clean_series, text_status  # noqa: E402
 from feedback_nlp.config import AnalysisConfig, DriverConfig  # noqa: E402
+from feedback_nlp.drivers.mentions import population  # noqa: E402
 from feedback_nlp.pipeline import FeedbackAnalysis, analyze  # noqa: E402
 
 BOOKING = SHARED / "fr_reviews_booking_paris_0to10.csv.gz"
@@ -158,7 +159,7 @@ def random_theme_control(n_themes: int = 8, seed: int = 0) -> dict[str, Any]:
     themes = pd.DataFrame({"theme_id": range(n_themes),
                            "label": [f"aléatoire {k}" for k in range(n_themes)]})
     with_control = drivers.priorities(result.documents, segments, themes, min_support=30)
-    scored = result.documents[drivers._population(result.documents).to_numpy()]
+    scored = result.documents[population(result.documents).to_numpy()]
     found = drivers.theme_mentions(scored, segments, list(range(n_themes)))
     bare = drivers.driver_model(drivers.nps_values(scored["nps_class"]), found.negative,
                                 found.positive)
