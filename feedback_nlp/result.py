@@ -111,6 +111,10 @@ class FeedbackAnalysis:
                 f"NPS{proxy} : {result['nps']:+.1f} [IC 95 % {result['nps_ci_low']:+.1f} ; "
                 f"{result['nps_ci_high']:+.1f}] sur {int(result['n'])} réponses notées"
             )
+        if isinstance(self.info.get("themes_note"), dict):
+            from feedback_nlp.report.messages import themes_note_text
+
+            lines.append("Attention : " + themes_note_text(self.info["themes_note"], "fr"))
         if self.info.get("sentiment_adaptation"):
             from feedback_nlp.sentiment import adaptation_message
 

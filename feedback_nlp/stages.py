@@ -172,6 +172,12 @@ def finish(analysis: FeedbackAnalysis, config: AnalysisConfig, *, rows_read: int
     info["config"] = config.to_dict()
     info["seed"] = config.seed
     info["versions"] = versions()
+    from feedback_nlp.topics import repetition_note
+
+    if (note := repetition_note(analysis, config)) is not None:  # issue 18
+        from feedback_nlp.report.messages import themes_note_text
+
+        info["themes_note"] = {**note, "message": themes_note_text(note, config.lang)}
     info["elapsed_s"] = round(time.perf_counter() - started, 3)
     analysis = replace(analysis, info=info)
     check_rows(analysis, rows_read, rows_written=rows_written)

@@ -7,6 +7,7 @@ exit and no traceback from the CLI) or per-row statuses — never a silent drop.
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import feedback_nlp
 from feedback_nlp import analyze
 from feedback_nlp.cli import main
 from feedback_nlp.errors import (
@@ -184,6 +186,32 @@ def test_long_tokens_are_noise_not_an_internal_error(hostile: Path) -> None:
     docs = result.documents
     assert docs["status"].tolist() == ["noise"] * 4 + ["ok"]
     assert all("no_words" in d for d in docs["status_detail"].tolist()[:4])
+
+
+def test_repetitive_corpus_says_why_there_are_no_themes(hostile: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """400 copies of one text (stop words only): before, an internal error ("empty
+    vocabulary"); 5,000 copies of a text gave every theme "Autre" without a word."""
+    out = tmp_path / "out"
+    code = main(["analyze", str(hostile / "repetitive.csv"), "--text", "commentaire", "--score",
+                 "nps", "--no-sentiment", "-q", "-o", str(out)])  # themes on
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "Corpus trop répétitif" in printed and "1 texte(s) d'opinion distinct(s)" in printed
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    note = summary["themes_note"]
+    assert note["code"] == "repetitive_corpus" and note["distinct_opinions"] == 1
+    assert note["opinions"] == 400 and "trop répétitif" in note["message"]
+    assert summary["rows_by_status"] == {"ok": 400}  # every row kept with its status
+    assert "Corpus trop répétitif" in (out / "report.html").read_text(encoding="utf-8")
+    documents = pd.read_parquet(out / "documents.parquet")
+    assert documents["row_id"].tolist() == list(range(400))
+    from feedback_nlp.report import to_html
+
+    english = to_html(feedback_nlp.FeedbackAnalysis.load(out), tmp_path / "en.html", lang="en")
+    assert "Corpus too repetitive to form themes" in english.read_text(encoding="utf-8")
+    varied = analyze(hostile / "other_languages.csv", **COLUMNS, sentiment=False)
+    assert "themes_note" not in varied.info  # a small varied file: no note
 
 
 def test_dates_in_words_and_month_first_notes(hostile: Path) -> None:

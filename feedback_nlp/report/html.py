@@ -242,6 +242,11 @@ class _Builder:
         content = f'<div class="cards">{html_cards}</div>'
         if self.is_proxy:
             content += f'<p class="proxy">{html.escape(m["proxy_note"])}</p>'
+        note = (getattr(self.a, "info", {}) or {}).get("themes_note")
+        if isinstance(note, dict):  # issue 18: a corpus too repetitive to form themes
+            from feedback_nlp.report.messages import themes_note_text
+
+            content += f'<p class="proxy">{html.escape(themes_note_text(note, self.lang))}</p>'
         segments = self._table("segments")
         if "sentiment" in segments.columns and len(segments):
             counts = segments["sentiment"].value_counts(normalize=True)

@@ -278,6 +278,37 @@ def quadrant_label(quadrant: str, lang: str = "fr") -> str:
     return QUADRANT_LABELS.get(lang, QUADRANT_LABELS["fr"]).get(quadrant, quadrant)
 
 
+THEMES_NOTES: dict[str, dict[str, str]] = {
+    "fr": {
+        "repetitive_corpus": (
+            "Corpus trop répétitif pour former des thèmes : {distinct} texte(s) d'opinion "
+            "distinct(s) sur {opinions} opinions (il en faut au moins {minimum} de distincts "
+            "pour regrouper en thèmes). Toutes les lignes sont gardées avec leur statut ; les "
+            "thèmes ({themes}) ou « Autre » ne viennent que de ces quelques textes. Vérifiez "
+            "l'export (réponse par défaut recopiée, mauvaise colonne --text)."),
+    },
+    "en": {
+        "repetitive_corpus": (
+            "Corpus too repetitive to form themes: {distinct} distinct opinion text(s) among "
+            "{opinions} opinions (at least {minimum} distinct ones are needed to cluster "
+            "themes). Every row is kept with its status; the themes ({themes}) or \"Other\" "
+            "come from these few texts only. Check the export (a default answer copied, the "
+            "wrong --text column)."),
+    },
+}
+
+
+def themes_note_text(note: dict[str, Any], lang: str = "fr") -> str:
+    """Text of an ``info["themes_note"]`` (see :func:`feedback_nlp.topics.repetition_note`)."""
+    template = THEMES_NOTES.get(lang, THEMES_NOTES["fr"]).get(str(note.get("code")))
+    if template is None:
+        return str(note.get("message", note.get("code", "")))
+    sep = " " if lang == "fr" else ","
+    return template.format(distinct=note.get("distinct_opinions"), minimum=note.get("minimum"),
+                           opinions=f"{int(note.get('opinions', 0)):,}".replace(",", sep),
+                           themes=note.get("themes", 0))
+
+
 def driver_note(code: str, lang: str = "fr") -> str:
     """Text of a priority note code (``low_support``, ``not_significant`` or ``""``)."""
     return DRIVER_NOTES.get(lang, DRIVER_NOTES["fr"]).get(code, code)

@@ -30,7 +30,8 @@ from feedback_nlp.topics.constants import (
 )
 from feedback_nlp.topics.model import ThemeModel
 
-__all__ = ["ThemeModel", "annotate", "assign", "curate", "themes_table", "OTHER_ID",
+__all__ = ["ThemeModel", "annotate", "assign", "curate", "repetition_note", "themes_table",
+           "OTHER_ID",
            "OTHER_LABEL", "GENERAL_ID", "GENERAL_LABEL"]
 
 THEME_COLUMNS = ["theme_id", "label", "family", "keywords", "n_segments", "n_documents", "share",
@@ -69,10 +70,54 @@ def annotate(analysis: Any, config: Any, progress: Any = None) -> Any:
             if hasattr(model, "centroids_"):
                 ids = model.transform(texts, vectors)
             else:
-                ids = model.fit_transform(texts, vectors)
+                ids = _fit_or_nothing(model, texts, vectors)
             step.advance(len(texts))
     return _write_columns(analysis, segments, ids, model, vectors,
                           theme_model=model if hasattr(model, "centroids_") else None)
+
+
+def _fit_or_nothing(model: ThemeModel, texts: list[str], vectors: np.ndarray) -> np.ndarray:
+    """Fit and assign; every opinion "Autre" when the opinions hold no keyword at all
+    (e.g. 5,000 copies of "je vous remercie pour tout": only stop words), instead of an
+    internal error. :func:`repetition_note` then says why there is no theme."""
+    try:
+        return model.fit_transform(texts, vectors)
+    except ValueError as exc:
+        if "empty vocabulary" not in str(exc):
+            raise
+        for name in ("centroids_", "vocabulary_"):
+            if hasattr(model, name):
+                delattr(model, name)
+        return np.full(len(texts), OTHER_ID, dtype=np.int64)
+
+
+def repetition_note(analysis: Any, config: Any) -> dict[str, Any] | None:
+    """A note when the corpus is too repetitive to form themes, else ``None``.
+
+    Themes are clustered from *distinct* opinion texts (copies are fitted once): with at
+    least ``small_corpus`` (300) opinions but fewer distinct texts than that, clustering
+    cannot run, and every opinion ends in the few taxonomy matches of those texts or in
+    "Autre". Rows all keep their status; the note says why (summary.json ``themes_note``,
+    the CLI summary, the report). Only for themes fitted in this run.
+    """
+    themes = getattr(config, "themes", None)
+    if themes is None or not themes.enabled or getattr(themes, "model", None):
+        return None
+    segments = analysis.segments
+    minimum = int(getattr(analysis.theme_model, "small_corpus", 0) or ThemeModel().small_corpus)
+    if len(segments) < minimum:
+        return None
+    distinct = getattr(analysis.theme_model, "n_fit_", None)
+    if distinct is None:
+        if "text" not in segments.columns:
+            return None
+        distinct = int(segments["text"].astype(str).str.strip().str.lower().nunique())
+    if distinct >= minimum:
+        return None
+    n_themes = int((analysis.themes["theme_id"] >= 0).sum()) \
+        if "theme_id" in analysis.themes.columns else 0
+    return {"code": "repetitive_corpus", "opinions": int(len(segments)),
+            "distinct_opinions": int(distinct), "minimum": minimum, "themes": n_themes}
 
 
 def _labels(model: Any) -> dict[int, str]:

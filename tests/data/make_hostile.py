@@ -63,6 +63,10 @@ def build(out: Path) -> list[Path]:
         "utf16.csv": _csv(GOOD).decode().encode("utf-16"),
         "bom.csv": b"\xef\xbb\xbf" + _csv(GOOD),
         "scale_out_hostile.csv": _scale_out_hostile(),
+        # Issue 18: 5,000 identical texts gave every theme "Autre" without a word (and
+        # texts of stop words only ended in "erreur interne (empty vocabulary)").
+        "repetitive.csv": _csv([f"{i};Bonjour, je vous remercie pour tout;{i % 11};2024-01-05\n"
+                                for i in range(400)]),
         "semicolon_in_quotes.csv": _csv(['1;"Bien; vraiment bien; merci";9;2024-01-05\n'] + GOOD[1:]),
         "newlines_in_cells.csv": _csv(['1;"Première ligne\nseconde ligne\r\ntroisième";8;2024-01-05\n']
                                       + GOOD[1:]),
