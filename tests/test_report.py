@@ -212,6 +212,40 @@ def test_excel_splits_tables_past_the_sheet_row_limit(hostile_result: FeedbackAn
     assert any("Verbatims" in note for note in hostile_result.info["excel_notes"])
 
 
+def test_excel_split_note_is_in_summary_json_too(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18: the sheet-split note was only inside the workbook; summary.json (written
+    before the workbook) now holds it too, from `analyze` and from `report RESULT_DIR`."""
+    import json
+    import warnings
+
+    from feedback_nlp.cli import main
+    from feedback_nlp.report import excel
+
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 26)  # the 60-row file needs three sheets
+    out = tmp_path / "out"
+    hostile = Path(__file__).parent / "data" / "hostile" / "scale_out_hostile.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["analyze", str(hostile), "--text", "commentaire", "--no-sentiment",
+                     "--no-themes", "-q", "-o", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert len(summary["excel_notes"]) == 1
+    assert "Verbatims" in summary["excel_notes"][0] and "3 feuilles" in summary["excel_notes"][0]
+    del summary["excel_notes"]
+    (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["report", str(out), "--lang", "en"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert "3 sheets" in summary["excel_notes"][0]
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 1_048_576)
+    assert main(["analyze", str(hostile), "--text", "commentaire", "--no-sentiment",
+                 "--no-themes", "-q", "-o", str(tmp_path / "small")]) == 0
+    assert "excel_notes" not in json.loads((tmp_path / "small" / "summary.json").read_text(
+        encoding="utf-8"))
+
+
 def test_excel_refused_cell_is_an_error_not_a_silent_drop(tmp_path: Path) -> None:
     import xlsxwriter
 

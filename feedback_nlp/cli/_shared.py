@@ -136,4 +136,24 @@ def write_reports(result: Any, output: Path, lang: str, progress: Any) -> list[P
     with progress.stage("Rapport"):
         paths.append(report.to_html(result, output / "report.html", lang=lang))
         paths.append(report.to_excel(result, output / "analyse.xlsx", lang=lang))
+    record_excel_notes(result, output)
     return paths
+
+
+def record_excel_notes(result: Any, output: Path) -> None:
+    """Add the workbook's notes (a table split across sheets) to ``summary.json``.
+
+    The workbook is written after the tables and ``summary.json``: without this, a split
+    table would be said only inside the workbook (issue 18).
+    """
+    import json
+
+    from feedback_nlp.io import write_json
+
+    notes = (getattr(result, "info", None) or {}).get("excel_notes")
+    summary = Path(output) / "summary.json"
+    if not notes or not summary.is_file():
+        return
+    content = json.loads(summary.read_text(encoding="utf-8"))
+    content["excel_notes"] = list(notes)
+    write_json(content, summary)

@@ -30,6 +30,10 @@ def run(args: argparse.Namespace) -> int:
     output = ensure_output_dir(args.output or args.result_dir)
     html_path = to_html(analysis, Path(output) / "report.html", lang=args.lang)
     xlsx_path = to_excel(analysis, Path(output) / "analyse.xlsx", lang=args.lang)
+    if Path(output).resolve() == Path(args.result_dir).resolve():
+        from feedback_nlp.cli._shared import record_excel_notes
+
+        record_excel_notes(analysis, Path(output))
     print(f"Rapport : {html_path.resolve()}")
     print(f"Classeur : {xlsx_path.resolve()}")
     return 0
