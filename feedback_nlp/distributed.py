@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 import tempfile
 import threading
 import time
@@ -51,9 +52,11 @@ from feedback_nlp.io import (
     ROLES,
     canonical_frame,
     csv_parts,
+    detect_format,
     json_default,
     map_columns,
     parquet_safe,
+    read_any,
     read_csv_part,
 )
 from feedback_nlp.prepare import mark_duplicate_ids
@@ -492,21 +495,31 @@ def _map_packed(ddf: Any, bundle: ModelBundle, offsets: list[int], meta: pd.Data
         return frame
 
 
-def read_dask(path: str, *, blocksize: str | int = "16MB", delimiter: str | None = None,
-              encoding: str | None = None) -> Any:
-    """Read a CSV export as a Dask DataFrame of text cells, through the project's reader.
+def read_dask(path: str | os.PathLike[str], *, blocksize: str | int = "16MB",
+              delimiter: str | None = None, encoding: str | None = None,
+              sheet: str | int | None = None, columns: dict[str, str | None] | None = None,
+              npartitions: int | None = None) -> Any:
+    """Read an export as a Dask DataFrame of cells, through the project's reader.
 
-    ``dask.dataframe.from_map`` over :func:`~feedback_nlp.io.csv_parts`: the file is cut
-    on record boundaries (never inside a quoted multi-line comment) and every part is
-    read by :func:`~feedback_nlp.io.read_csv_part` with the options
+    A CSV export is ``dask.dataframe.from_map`` over :func:`~feedback_nlp.io.csv_parts`:
+    the file is cut on record boundaries (never inside a quoted multi-line comment) and
+    every part is read by :func:`~feedback_nlp.io.read_csv_part` with the options
     :func:`~feedback_nlp.io.read_feedback` uses (sniffed delimiter and encoding, cp1252
     fallback per byte sequence, title lines): the rows and cells are those of a
-    one-machine or ``--chunksize`` run on the same file.
+    one-machine or ``--chunksize`` run on the same file. Other formats (XLSX, Parquet,
+    JSON Lines) are read whole by :func:`~feedback_nlp.io.read_any` (same sheet choice,
+    and the header found below title rows with ``columns``, role -> column name) and cut
+    into ``npartitions`` (default: one per core).
     """
     import dask
     import dask.dataframe as dd
     from dask.utils import parse_bytes
 
+    if detect_format(path) != "csv":
+        frame = read_any(path, sheet=sheet, delimiter=delimiter, encoding=encoding,
+                         columns=columns)
+        with dask.config.set({"dataframe.convert-string": False}):
+            return dd.from_pandas(frame, npartitions=max(1, npartitions or os.cpu_count() or 1))
     size = parse_bytes(blocksize) if isinstance(blocksize, str) else int(blocksize)
     parts = csv_parts(path, blocksize=max(1, size), delimiter=delimiter, encoding=encoding)
     first = parts[0]

@@ -58,20 +58,15 @@ def run_scaled(args: argparse.Namespace, config: Any, output: Path,
 
 
 def _run_dask(args: argparse.Namespace, config: Any, columns: dict[str, Any], progress: Any) -> Any:
-    import dask.dataframe as dd
-
     from feedback_nlp.distributed import analyze_dask, read_dask
-    from feedback_nlp.io import detect_format, read_any
 
-    path = Path(args.file)
     keep = columns.pop("keep")
-    if detect_format(path) == "csv":
-        ddf = read_dask(str(path), delimiter=args.delimiter, encoding=args.encoding)
-        if ddf.npartitions < 8:  # a small file is one part: split it so every worker gets work
-            ddf = ddf.repartition(npartitions=8)
-    else:
-        frame = read_any(path, sheet=args.sheet)
-        ddf = dd.from_pandas(frame, npartitions=max(1, (os.cpu_count() or 1)))
+    roles = {role: name for role, name in columns.items() if name is not None}
+    sheet = int(args.sheet) if args.sheet and str(args.sheet).isdigit() else args.sheet
+    ddf = read_dask(args.file, delimiter=args.delimiter, encoding=args.encoding,
+                    sheet=sheet, columns=roles)
+    if ddf.npartitions < 8:  # a small file is one part: split it so every worker gets work
+        ddf = ddf.repartition(npartitions=8)
     if args.scheduler:
         return analyze_dask(ddf, config=config, scheduler=args.scheduler, keep=keep,
                             progress=progress, **columns)

@@ -638,11 +638,15 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 
 def read_any(path: str | os.PathLike[str], *, sheet: str | int | None = None,
-             delimiter: str | None = None, encoding: str | None = None) -> pd.DataFrame:
-    """Read a whole file as it is: the user's column names, no mapping, no ``row_id``."""
+             delimiter: str | None = None, encoding: str | None = None,
+             columns: Mapping[str, str | None] | None = None) -> pd.DataFrame:
+    """Read a whole file as it is: the user's column names, no mapping, no ``row_id``.
+
+    ``columns`` (role -> column name, as :func:`read_feedback` takes them) lets the reader
+    find a header below title rows the way :func:`read_feedback` does."""
     file = Path(path)
     kind, head = _sniff(file)
-    return _read_whole(file, kind, head, {}, sheet=sheet, delimiter=delimiter,
+    return _read_whole(file, kind, head, dict(columns or {}), sheet=sheet, delimiter=delimiter,
                        encoding=encoding)[0]
 
 
