@@ -44,9 +44,24 @@ def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Copy of ``frame`` with every text cell (and column name) neutralised."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralize_formula)
+        values = out[column]
+        if values.dtype == object:
+            out[column] = values.map(neutralize_formula)
+        elif pd.api.types.is_string_dtype(values):
+            out[column] = _neutralize_strings(values)
     out.columns = [neutralize_formula(str(c)) for c in out.columns]
+    return out
+
+
+def _neutralize_strings(values: pd.Series) -> pd.Series:
+    """:func:`neutralize_formula` over a pandas string column, vectorised: the cells to
+    prefix are found with ``str.startswith`` (most columns have none) and only they are
+    rewritten. Same values as ``values.map(neutralize_formula)``."""
+    flagged = values.str.startswith(_FORMULA_PREFIXES).fillna(False).astype(bool)
+    if not flagged.any():
+        return values
+    out = values.copy()
+    out[flagged] = "'" + values[flagged]
     return out
 
 
