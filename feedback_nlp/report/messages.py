@@ -282,18 +282,19 @@ THEMES_NOTES: dict[str, dict[str, str]] = {
     "fr": {
         "repetitive_corpus": (
             "Corpus trop répétitif pour former des thèmes : {distinct} texte(s) d'opinion "
-            "distinct(s) sur {opinions} opinions (il en faut au moins {minimum} de distincts "
-            "pour regrouper en thèmes). Toutes les lignes sont gardées avec leur statut ; les "
-            "thèmes ({themes}) ou « Autre » ne viennent que de ces quelques textes. Vérifiez "
-            "l'export (réponse par défaut recopiée, mauvaise colonne --text)."),
+            "distinct(s) utilisable(s) sur {opinions} opinions (il en faut au moins {minimum} "
+            "pour regrouper en thèmes). Toutes les lignes sont gardées avec leur statut ; "
+            "{themes} thème(s) trouvé(s), les autres opinions sont classées « Autre » ou "
+            "« Satisfaction générale ». Vérifiez l'export (réponse par défaut recopiée, "
+            "mauvaise colonne --text)."),
     },
     "en": {
         "repetitive_corpus": (
-            "Corpus too repetitive to form themes: {distinct} distinct opinion text(s) among "
-            "{opinions} opinions (at least {minimum} distinct ones are needed to cluster "
-            "themes). Every row is kept with its status; the themes ({themes}) or \"Other\" "
-            "come from these few texts only. Check the export (a default answer copied, the "
-            "wrong --text column)."),
+            "Corpus too repetitive to form themes: {distinct} distinct usable opinion text(s) "
+            "among {opinions} opinions (at least {minimum} are needed to cluster themes). Every "
+            "row is kept with its status; {themes} theme(s) found, the other opinions are "
+            "filed under \"Other\" or \"General satisfaction\". Check the export (a default "
+            "answer copied, the wrong --text column)."),
     },
 }
 

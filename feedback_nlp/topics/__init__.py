@@ -70,25 +70,10 @@ def annotate(analysis: Any, config: Any, progress: Any = None) -> Any:
             if hasattr(model, "centroids_"):
                 ids = model.transform(texts, vectors)
             else:
-                ids = _fit_or_nothing(model, texts, vectors)
+                ids = model.fit_transform(texts, vectors)
             step.advance(len(texts))
     return _write_columns(analysis, segments, ids, model, vectors,
                           theme_model=model if hasattr(model, "centroids_") else None)
-
-
-def _fit_or_nothing(model: ThemeModel, texts: list[str], vectors: np.ndarray) -> np.ndarray:
-    """Fit and assign; every opinion "Autre" when the opinions hold no keyword at all
-    (e.g. 5,000 copies of "je vous remercie pour tout": only stop words), instead of an
-    internal error. :func:`repetition_note` then says why there is no theme."""
-    try:
-        return model.fit_transform(texts, vectors)
-    except ValueError as exc:
-        if "empty vocabulary" not in str(exc):
-            raise
-        for name in ("centroids_", "vocabulary_"):
-            if hasattr(model, name):
-                delattr(model, name)
-        return np.full(len(texts), OTHER_ID, dtype=np.int64)
 
 
 def repetition_note(analysis: Any, config: Any) -> dict[str, Any] | None:

@@ -411,10 +411,17 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
 
     def _finish_fit(self, docs: list[str], vectors: np.ndarray, topics: np.ndarray) -> None:
         ids = sorted(set(topics.tolist()) - {OTHER_ID})
-        self.vectorizer_ = self.vectorizer_ if hasattr(self.vectorizer_, "vocabulary_") \
-            else self.vectorizer_.fit(docs)
-        counts = self.vectorizer_.transform(docs)
-        vocabulary = self.vectorizer_.get_feature_names_out().tolist()
+        try:
+            self.vectorizer_ = self.vectorizer_ if hasattr(self.vectorizer_, "vocabulary_") \
+                else self.vectorizer_.fit(docs)
+            counts = self.vectorizer_.transform(docs)
+            vocabulary = self.vectorizer_.get_feature_names_out().tolist()
+        except ValueError as exc:  # only stop words (e.g. 5,000 x "je vous remercie pour tout")
+            if "empty vocabulary" not in str(exc) or ids:
+                raise
+            from scipy.sparse import csr_matrix
+
+            counts, vocabulary = csr_matrix((len(docs), 0), dtype=np.float32), []
         self.vocabulary_ = vocabulary
         dim = vectors.shape[1]
         self.centroids_ = np.zeros((len(ids), dim), dtype=np.float32)
