@@ -88,6 +88,11 @@ __all__ = [
 ]
 
 
+#: ``documents`` columns that no function of this package reads.
+_UNREAD_DOCUMENT_COLUMNS = ("text", "clean_text", "status_detail", "score_raw", "date_raw",
+                            "theme_labels")
+
+
 def annotate(analysis: Any, config: AnalysisConfig) -> Any:
     """A copy of a :class:`~feedback_nlp.pipeline.FeedbackAnalysis` with ``priorities``,
     ``theme_by_nps``, ``trends`` and ``tables["cuts"]`` / ``tables["emerging"]`` /
@@ -97,6 +102,11 @@ def annotate(analysis: Any, config: AnalysisConfig) -> Any:
     ``is_proxy``; CSAT-based impact added).
     """
     documents, segments, themes = analysis.documents, analysis.segments, analysis.themes
+    # Columns no driver reads (texts, raw values, label lists): left out before the
+    # per-cut filtering, which otherwise copies every verbatim once per cut value.
+    documents = documents.drop(columns=[c for c in _UNREAD_DOCUMENT_COLUMNS if c in documents.columns])
+    if segments is not None and "text" in segments.columns:
+        segments = segments.drop(columns=["text"])
     is_proxy = config.score_scale == "stars" and "score" in documents.columns
     csat = config.score_scale == "stars" and "score" in documents.columns
     drivers_config = config.drivers
