@@ -121,6 +121,17 @@ def test_overwrite_replaces_only_a_result_folder(tmp_path: Path,
     assert (empty / "summary.json").exists()
 
 
+def test_current_folder_is_refused_even_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert _analyze(HOSTILE / "bom.csv", Path("."), "--overwrite") != 0
+    err = capsys.readouterr().err
+    assert "[E401]" in err and "current folder" in err and "-o resultats/" in err
+    assert list(here.iterdir()) == [] and _leftovers(tmp_path) == []
+
+
 def test_api_save_refuses_a_used_folder_unless_overwrite(tmp_path: Path) -> None:
     first = feedback_nlp.analyze(HOSTILE / "bom.csv", text="commentaire", sentiment=False,
                                  themes={"enabled": False})

@@ -100,6 +100,11 @@ def check_output_folder(path: str | os.PathLike[str], *, overwrite: bool = False
         raise OutputError(f"Output {out} is a file, not a folder.",
                           fix="choose a folder with -o / --output.")
     _check_parent(out)
+    here = Path.cwd().resolve()
+    if out.exists() and (out.resolve() == here or out.resolve() in here.parents):
+        # The run is moved into place as a whole folder: not the one we are standing in.
+        raise OutputError(f"Output folder {out} is the current folder or holds it.",
+                          fix="give a subfolder, e.g. -o resultats/.")
     entries = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
     if not entries:
         return out
@@ -112,10 +117,6 @@ def check_output_folder(path: str | os.PathLike[str], *, overwrite: bool = False
                           f"({shown}; no {' or '.join(RESULT_MARKERS)}): --overwrite only "
                           "replaces a result folder.",
                           fix="choose another folder with -o / --output, or empty this one.")
-    here = Path.cwd().resolve()
-    if out.resolve() == here or out.resolve() in here.parents:
-        raise OutputError(f"Output folder {out} is the current folder or holds it: not replaced.",
-                          fix="run from another folder, or choose another -o / --output.")
     return out
 
 
