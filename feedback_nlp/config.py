@@ -36,7 +36,8 @@ class ThemeConfig:
     """Theme-model settings (see :mod:`feedback_nlp.topics`)."""
 
     enabled: bool = True
-    embedding: str = "default"  # "default" = "aspects" (nouns), "lsa", "spacy", or a local dir
+    # "default" = "aspects-e5" (nouns, e5-static vectors), "aspects", "lsa", "spacy", or a dir
+    embedding: str = "default"
     taxonomy: str | None = None  # path to a TOML taxonomy; None = the shipped French CX taxonomy
     min_theme_size: int | None = None  # None = scaled to the corpus
     max_themes: int = 30

@@ -105,7 +105,7 @@ def test_model_json_does_not_choose_the_embedding_folder(tmp_path: Path) -> None
         ThemeModel.load(folder)
 
 
-@pytest.mark.parametrize("name", ["default", "lsa", "aspects", "aspects-fr", "spacy",
+@pytest.mark.parametrize("name", ["default", "lsa", "aspects", "aspects-fr", "aspects-e5", "spacy",
                                   "spacy:fr_core_news_md"])
 def test_every_shipped_embedding_name_is_accepted(name: str) -> None:
     from feedback_nlp.topics._saved import resolve_embedding

@@ -53,8 +53,9 @@ def test_wheel_ships_the_models_and_loads_them(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "site")],
                          capture_output=True, text=True, cwd=tmp_path, env=env)
     assert run.returncode == 0, run.stderr[-2000:]
-    # default = subject vectors (aspects-fr, 300-d, issue 16); the LSA embedding is 128-d
-    assert run.stdout.split() == ["positive", "300", "128"]
+    # default = subject vectors (aspects-fr nouns, e5-static-fr 256-d vectors, issue 16);
+    # the LSA embedding is 128-d
+    assert run.stdout.split() == ["positive", "256", "128"]
 
 
 def test_declared_dependencies_are_the_imported_ones() -> None:

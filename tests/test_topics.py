@@ -105,21 +105,25 @@ def test_default_embedding_is_shipped_and_normalised() -> None:
     assert not vectors[4].any()
     # two delivery complaints are closer to each other than to a service complaint
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[3]
-    # "default" is the noun-lemma (aspect) embedding since 2026-11-30; "lsa" the previous one
-    assert get_embedder("default") is get_embedder("aspects")
+    # "default" is the noun-lemma (aspect) embedding with e5-static vectors; "aspects" the
+    # same nouns with fastText vectors; "lsa" the default before 2026-11-30
+    assert get_embedder("default") is get_embedder("aspects-e5")
+    assert get_embedder("default") is not get_embedder("aspects")
     assert isinstance(get_embedder("lsa"), LSAEmbedding)
 
 
-def test_models_saved_with_the_old_default_still_load_as_lsa(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("embedding", "name"), [("lsa", "lsa"), ("aspects", "aspects")])
+def test_models_saved_with_an_old_default_still_load_with_it(tmp_path: Path, embedding: str,
+                                                             name: str) -> None:
     import json
 
-    model = ThemeModel(embedding="lsa", random_state=0).fit(FIXTURE * 5)
+    model = ThemeModel(embedding=embedding, random_state=0).fit(FIXTURE * 5)
     folder = model.save(tmp_path / "old")
     state = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    state["params"]["embedding"] = "default"  # as written before the switch
+    state["params"]["embedding"] = "default"  # as written when it was the default
     (folder / "model.json").write_text(json.dumps(state), encoding="utf-8")
     loaded = ThemeModel.load(folder)
-    assert loaded.embedding == "lsa"
+    assert loaded.embedding == name
     assert np.array_equal(loaded.transform(FIXTURE), model.transform(FIXTURE))
 
 
@@ -411,7 +415,8 @@ def test_labels_read_like_french(showroom: list[str]) -> None:
     assert len(labels) == len(set(labels))
     stop = set(french_stop_words())
     for label in labels:
-        family, _, phrases = label.partition(" — ")
+        family, sep, phrases = label.partition(" — ")
+        phrases = phrases if sep else family  # a theme without a family: phrases alone
         tokens = phrases.replace(",", " ").split()
         words = [_stem(w) for w in tokens if w not in stop]
         assert phrases and len(words) == len(set(words)), label  # no repeated word

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback_nlp.errors import UnsafeModelError
+from feedback_nlp.errors import ModelLoadError, UnsafeModelError
 from feedback_nlp.topics import GENERAL_ID, GENERAL_LABEL, OTHER_ID, ThemeModel, curate
 from feedback_nlp.topics.aspects import (
     ASPECTS_FORMAT,
     DEFAULT_ASPECTS_DIR,
+    E5_VECTORS,
     NON_SUBJECT,
     AspectEmbedding,
     aspect_vectorizer,
@@ -72,6 +73,23 @@ def test_units_are_represented_by_their_nouns() -> None:
         counts.get_feature_names_out())
 
 
+def test_default_subject_vectors_are_e5_static_on_the_same_nouns() -> None:
+    fasttext, e5 = load_aspects(), load_aspects(vectors=E5_VECTORS)
+    assert get_embedder("default") is e5 and get_embedder("aspects") is fasttext
+    assert e5.lexicon == fasttext.lexicon and e5.lemmas == fasttext.lemmas
+    assert e5.dim == 256 and fasttext.dim == 300 and e5.name == "aspects-fr+e5-static-fr"
+    # hand-written fixtures
+    vectors = e5.embed(["Livraison rapide", "livraison en retard", "prix élevé", "Très bien",
+                        "le serveur", "la serveuse"])
+    assert np.allclose(np.linalg.norm(vectors[[0, 1, 2, 4, 5]], axis=1), 1.0, atol=1e-5)
+    assert not vectors[3].any()
+    sims = vectors @ vectors.T
+    assert sims[0, 1] > sims[0, 2] and sims[0, 1] > sims[1, 2]
+    assert sims[4, 5] > sims[4, 2]  # serveur ~ serveuse, not ~ prix
+    with pytest.raises(ModelLoadError):
+        AspectEmbedding.load(DEFAULT_ASPECTS_DIR, vectors="glove")
+
+
 def test_aspect_model_refuses_pickle(tmp_path: Path, plant_pickle) -> None:
     folder = tmp_path / "aspects"
     shutil.copytree(DEFAULT_ASPECTS_DIR, folder)
@@ -84,9 +102,9 @@ def test_aspect_model_refuses_pickle(tmp_path: Path, plant_pickle) -> None:
 @pytest.mark.slow
 def test_subject_themes_general_bucket_families_and_labels(showroom: list[str],
                                                            tmp_path: Path) -> None:
-    model = ThemeModel(embedding="aspects", random_state=0)
+    model = ThemeModel(embedding="default", random_state=0)  # e5-static noun vectors
     ids = model.fit_transform(showroom)
-    vectors = get_embedder("aspects").embed(showroom)
+    vectors = get_embedder("default").embed(showroom)
     no_subject = np.linalg.norm(vectors, axis=1) == 0
     assert no_subject.any()
     assert (ids[no_subject] == GENERAL_ID).all() and not (ids[~no_subject] == GENERAL_ID).any()
@@ -97,8 +115,9 @@ def test_subject_themes_general_bucket_families_and_labels(showroom: list[str],
         assert first not in PRAISE, label
     # families by meaning: a score per theme, no family below the threshold
     assert len(model.family_scores_) == len(model.keywords_)
+    cut = get_embedder("default").family_min_similarity
     for family, score in zip(model.families_, model.family_scores_, strict=True):
-        assert (family is None) == (score < 0.6)
+        assert (family is None) == (score < cut)
     # persistence keeps the subject mode (new subject-less units still go to the bucket)
     loaded = ThemeModel.load(model.save(tmp_path / "tm"))
     assert loaded.subjects_ and loaded.family_scores_ == model.family_scores_

@@ -20,7 +20,7 @@ import numpy as np
 from feedback_nlp.errors import ModelLoadError
 
 #: Embedding names a saved model may carry without the caller passing a folder.
-SHIPPED_EMBEDDINGS = re.compile(r"default|lsa|aspects|aspects-fr|spacy|spacy:fr_core_news_(?:sm|md|lg)")
+SHIPPED_EMBEDDINGS = re.compile(r"default|lsa|aspects|aspects-fr|aspects-e5|spacy|spacy:fr_core_news_(?:sm|md|lg)")
 _FIX = "pass the theme_model folder written by analyze/save (a hand-edited model.json is refused)."
 _NULLABLE = frozenset({"min_theme_size", "taxonomy", "max_theme_share"})
 

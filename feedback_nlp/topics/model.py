@@ -71,6 +71,10 @@ CONFIG_PARAMS = {"embedding": "embedding", "taxonomy": "taxonomy",
 FAMILY_MIN_SIMILARITY = 0.6
 #: Name of the LSA embedding, the default until 2026-11-30 (older saved models say "default").
 LSA_NAME = "embeddings-fr-lsa"
+#: ``embedding_name`` of a model saved as "default" -> the embedding it was fitted with: the
+#: LSA (default until 2026-11-30) and the fastText noun vectors (default for a few hours on
+#: 2026-11-30, before the e5-static noun vectors).
+_OLD_DEFAULTS = {LSA_NAME: "lsa", "aspects-fr": "aspects"}
 #: Parameters holding stage objects: fit-time only, never saved.
 _STAGE_PARAMS = ("umap_model", "hdbscan_model", "vectorizer_model")
 class ThemeModel(BaseEstimator):  # type: ignore[misc]
@@ -79,10 +83,11 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
     Parameters
     ----------
     embedding : str or object
-        ``"default"`` = ``"aspects"`` (shipped noun-lemma vectors, ``models/aspects-fr``:
-        themes are subjects, units without a noun go to the general-satisfaction bucket
-        ``-2``), ``"lsa"`` (shipped LSA model, the default until 2026-11-30), ``"spacy"``, a
-        local sentence-transformers directory, or an object with ``embed(texts)``.
+        ``"default"`` = ``"aspects-e5"`` (noun lemmas of ``models/aspects-fr`` with the
+        e5-static vectors of ``models/e5-static-fr``: themes are subjects, units without a
+        noun go to the general-satisfaction bucket ``-2``), ``"aspects"`` (same nouns,
+        fastText vectors), ``"lsa"`` (shipped LSA model, the default until 2026-11-30),
+        ``"spacy"``, a local sentence-transformers directory, or an object with ``embed(texts)``.
     taxonomy : str or None
         TOML taxonomy path; None = the shipped French CX taxonomy.
     min_theme_size : int or None
@@ -476,7 +481,9 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         keys = list(self.taxonomy_.keys)
         best = sims.argmax(axis=1)
         scores = [round(float(sims[row, j]), 4) for row, j in enumerate(best)]
-        return ([keys[j] if score >= FAMILY_MIN_SIMILARITY else None
+        cut = float(getattr(get_embedder(self.embedding), "family_min_similarity",
+                            FAMILY_MIN_SIMILARITY))
+        return ([keys[j] if score >= cut else None
                  for j, score in zip(best, scores, strict=True)], scores)
 
     def _keywords_from_bertopic(self, ids: list[int]) -> list[list[str]] | None:
@@ -655,8 +662,9 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
         check_state(state, tensors, path, defaults)
         params = dict(state["params"])
         params["embedding"] = resolve_embedding(params.get("embedding", "default"), embedding, path)
-        if params["embedding"] == "default" and state.get("embedding_name") == LSA_NAME:
-            params["embedding"] = "lsa"  # saved before "default" meant the aspect embedding
+        if params["embedding"] == "default" and state.get("embedding_name") in _OLD_DEFAULTS:
+            # saved when "default" meant another embedding (same centroid space needed)
+            params["embedding"] = _OLD_DEFAULTS[state["embedding_name"]]
         model = cls(**params)
         model.taxonomy_ = Taxonomy.from_dict(state["taxonomy"])
         model.embedding_name_ = state["embedding_name"]
