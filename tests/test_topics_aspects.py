@@ -90,6 +90,23 @@ def test_default_subject_vectors_are_e5_static_on_the_same_nouns() -> None:
         AspectEmbedding.load(DEFAULT_ASPECTS_DIR, vectors="glove")
 
 
+def test_fit_shortcuts_change_nothing() -> None:
+    from bertopic import BERTopic
+
+    from feedback_nlp.topics.aspects import aspect_terms
+    from feedback_nlp.topics.model import _lean
+
+    # hand-written fixtures: the cached keyword analyzer returns the model's terms
+    for text in ("le temps d'attente au téléphone est trop long", "Livraisons en retard", ""):
+        assert aspect_terms(text) == tuple(load_aspects().terms(text))
+    embeddings = load_aspects(vectors=E5_VECTORS).embed(["Livraison rapide", "Très bien",
+                                                         "Livraison rapide"])
+    assert np.array_equal(embeddings[0], embeddings[2]) and not embeddings[1].any()
+    lean = _lean(BERTopic)()
+    lean._save_representative_docs(None)  # representative docs are never computed
+    assert lean.representative_docs_ == {} and isinstance(lean, BERTopic)
+
+
 def test_aspect_model_refuses_pickle(tmp_path: Path, plant_pickle) -> None:
     folder = tmp_path / "aspects"
     shutil.copytree(DEFAULT_ASPECTS_DIR, folder)

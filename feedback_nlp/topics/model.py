@@ -324,7 +324,8 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
             if self.representation == "mmr" else None
         # language="multilingual": BERTopic's "english" strips every non-ASCII letter
         # (délai -> dlai) before c-TF-IDF.
-        topic_model = BERTopic(embedding_model=as_bertopic_backend(_FixedEmbedder(self.embedding)),
+        backend = as_bertopic_backend(_FixedEmbedder(self.embedding))
+        topic_model = _lean(BERTopic)(embedding_model=backend,
                                umap_model=umap_model, hdbscan_model=hdbscan_model,
                                vectorizer_model=vectorizer, ctfidf_model=ctfidf,
                                representation_model=representation, language="multilingual",
@@ -692,6 +693,19 @@ class ThemeModel(BaseEstimator):  # type: ignore[misc]
                                      "analyze/save (a hand-edited model.json is refused).")
             model.family_scores_ = [float(x) for x in scores]
         return model
+
+
+def _lean(bertopic_class: Any) -> Any:
+    """BERTopic without its representative documents: it picks them after every fit,
+    topic reduction and ``update_topics`` (c-TF-IDF over up to 500 documents per topic, ~9%
+    of a fit), and nothing here reads them (a theme's examples come from
+    :func:`feedback_nlp.topics.annotate`). Themes, keywords and labels are unchanged."""
+
+    class LeanBERTopic(bertopic_class):  # type: ignore[misc, valid-type]
+        def _save_representative_docs(self, documents: Any) -> None:
+            self.representative_docs_: dict[int, list[str]] = {}
+
+    return LeanBERTopic
 
 
 class _FixedEmbedder:
