@@ -28,6 +28,7 @@ Protocol (every figure: without adaptation = the shipped model alone, side by si
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -42,7 +43,7 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from clean_io import ROOT, SHARED, machine, write_results  # noqa: E402
+from clean_io import RESULTS, ROOT, SHARED, machine, write_results  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from feedback_nlp.clean import clean_series, text_status  # noqa: E402
@@ -62,6 +63,7 @@ UNSEEN = {"bank_google_africa": "fr_reviews_bank_google_africa.csv.gz",
           "hotel_tripadvisor_trianon": "fr_reviews_hotel_tripadvisor_trianon.csv.gz",
           "ecommerce_cdiscount": "fr_reviews_ecommerce_cdiscount.csv.gz"}
 WEIGHTS = (0.3, 0.5, 0.7)
+PARTS = ("booking", "unseen", "cost", "loso", "threshold", "step", "e2e")
 
 
 class Run:
@@ -250,6 +252,60 @@ def cost(model: Any, data: Path, n: int = 100_000) -> dict[str, Any]:
     return out
 
 
+def step_cost(n: int = 100_000, repeats: int = 2) -> dict[str, Any]:
+    """The adaptation step alone on benchmarks/pipeline.py's 100k frame (the same seeded
+    resample of the star-rated files, read the same way). After the per-row stages, each
+    repeat times, one after the other (so that a change of load hits both sides): the
+    sentiment stage without and with keeping the units' adaptation features
+    (``keep_unit_features``, what ``analyze`` does), then ``adapt_run`` with the kept
+    features and without them (the units featurised again: the previous step). The
+    adaptation's cost before = the step featurising; now = the step reusing + what keeping
+    added to the sentiment stage; best of ``repeats`` each. Both must give the same
+    probabilities."""
+    import tempfile
+
+    from clean_io import resampled_csv
+    from pipeline import COLUMNS, _config
+
+    from feedback_nlp import stages
+    from feedback_nlp.io import read_feedback
+    from feedback_nlp.sentiment import adapt_run, annotate, keep_unit_features
+
+    config = _config(1).replace(themes={"enabled": False})
+    with tempfile.TemporaryDirectory() as tmp:
+        frame = read_feedback(resampled_csv(n, Path(tmp)), **COLUMNS)
+    documents, segments = stages.process_partition(frame, config)
+    load_before = os.getloadavg()
+    times: dict[str, list[float]] = {"sentiment": [], "sentiment_keeping": [], "reusing": [],
+                                     "featurising": []}
+    probas: dict[str, np.ndarray] = {}
+    for _ in range(repeats):
+        for keep in (False, True):
+            started = time.perf_counter()
+            with keep_unit_features(keep) as kept:
+                documents, segments = annotate(documents, segments, config)
+            times["sentiment_keeping" if keep else "sentiment"].append(time.perf_counter() - started)
+        for mode in ("reusing", "featurising"):
+            started = time.perf_counter()
+            _, adapted, info = adapt_run(documents, segments, config,
+                                         features=kept if mode == "reusing" else None)
+            times[mode].append(time.perf_counter() - started)
+            probas[mode] = adapted[["p_negative", "p_neutral", "p_positive"]].to_numpy()
+            assert info["features_reused"] == (mode == "reusing")
+    best = {k: min(v) for k, v in times.items()}
+    out = {"reviews": n, "units": len(segments), "scored_reviews": info["scored_reviews"],
+           "fit_reviews": info.get("fit_reviews"), "repeats": repeats,
+           "identical_probabilities": bool(np.array_equal(probas["reusing"],
+                                                          probas["featurising"])),
+           **{f"{k}_s": [round(x, 2) for x in v] for k, v in times.items()},
+           "adaptation_cost_before_s": round(best["featurising"], 2),
+           "adaptation_cost_now_s": round(best["reusing"] + best["sentiment_keeping"]
+                                          - best["sentiment"], 2),
+           "load_avg_before": load_before, "load_avg_after": os.getloadavg()}
+    print(f"  step cost {out}", flush=True)
+    return out
+
+
 def end_to_end(n: int = 100_000) -> dict[str, Any]:
     """benchmarks/pipeline.py's 100k end-to-end run (analyze + report, adaptation on by
     default); the adaptation stage's share of the total."""
@@ -280,6 +336,11 @@ def markdown(data: dict[str, Any]) -> str:
           f"`{data['command']}`. Model: shipped `sentiment-fr-3` + "
           "`feedback_nlp.sentiment.adapt` (5 cross-fitted folds, seed 0, log-linear blend "
           f"weight w; default w = {DEFAULT_WEIGHT}, threshold {MIN_REVIEWS} scored reviews).", ""]
+    stamps = data.get("part_measured", {})
+    if stamps:
+        md += ["Each part's date and 1-min load average at the start of its run: " + "; ".join(
+            f"{part} {v.get('date')} (load {(v.get('load_avg_at_start') or ['?'])[0]})"
+            for part, v in stamps.items()) + ".", ""]
     if data.get("unseen"):
         md += ["## Unseen domains (review level: macro-F1 / binary accuracy)", "",
                "| domain | reviews | units | shipped model | " +
@@ -331,6 +392,19 @@ def markdown(data: dict[str, Any]) -> str:
                f"adaptation step {c['adapt_total_s']} s (features {c['adapt_features_s']} s, "
                f"fits on {c['fit_reviews']:,} reviews); 1-min load average before / after "
                f"{c['load_avg_before'][0]:.2f} / {c['load_avg_after'][0]:.2f}.", ""]
+    if data.get("step"):
+        c = data["step"]
+        md += ["## The adaptation step on benchmarks/pipeline.py's 100k frame", "",
+               f"{c['units']:,} units, {c['scored_reviews']:,} scored reviews (fits on "
+               f"{c['fit_reviews']:,}); {c['repeats']} alternating repeats, seconds per repeat. "
+               f"Sentiment stage {c['sentiment_s']}, keeping the units' adaptation features "
+               f"{c['sentiment_keeping_s']}; adaptation step reusing them "
+               f"{c['reusing_s']}, featurising the units again (the previous step) "
+               f"{c['featurising_s']}. Adaptation cost (best of each): before "
+               f"{c['adaptation_cost_before_s']} s, now {c['adaptation_cost_now_s']} s (step + "
+               f"what keeping adds to the sentiment stage). Same probabilities both ways: "
+               f"{c['identical_probabilities']}. 1-min load average before / after "
+               f"{c['load_avg_before'][0]:.2f} / {c['load_avg_after'][0]:.2f}.", ""]
     if data.get("e2e"):
         e = data["e2e"]
         md += ["## 100k end to end (benchmarks/pipeline.py's run, adaptation on)", "",
@@ -346,13 +420,28 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=str(SHARED))
     parser.add_argument("--cdiscount", type=int, default=20_000, help="Cdiscount sample size")
-    parser.add_argument("--parts", default="booking,unseen,cost,loso,threshold,e2e")
+    parser.add_argument("--parts", default=",".join(PARTS))
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
     data_dir = Path(args.data)
     model = load_model()
     data: dict[str, Any] = {"machine": machine(), "args": vars(args),
                             "command": "python benchmarks/sentiment_adapt.py --parts " + args.parts}
+    # Parts not rerun keep their previous figures, with the date and load they were
+    # measured at (``part_measured``).
+    previous_file = RESULTS / "sentiment_adapt.json"
+    previous = json.loads(previous_file.read_text(encoding="utf-8")) if previous_file.exists() else {}
+    stamps = dict(previous.get("part_measured", {}))
+    for part in PARTS:
+        if part not in parts and part in previous:
+            data[part] = previous[part]
+            stamps.setdefault(part, {"date": previous.get("machine", {}).get("date"),
+                                     "load_avg_at_start":
+                                         previous.get("machine", {}).get("load_avg_at_start")})
+    for part in parts:
+        stamps[part] = {"date": data["machine"]["date"],
+                        "load_avg_at_start": data["machine"].get("load_avg_at_start")}
+    data["part_measured"] = {k: stamps[k] for k in PARTS if k in stamps}
     runs: dict[str, Run] = {}
 
     def save() -> None:
@@ -372,6 +461,9 @@ def main(argv: list[str] | None = None) -> None:
         save()
     if "threshold" in parts:
         data["threshold"] = threshold_curve(runs)
+        save()
+    if "step" in parts:
+        data["step"] = step_cost()
         save()
     if "e2e" in parts:
         data["e2e"] = end_to_end()

@@ -8,6 +8,7 @@ shared aggregate step. Every input row appears exactly once in ``documents`` wit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -105,15 +106,21 @@ def analyze_frame(frame: pd.DataFrame, config: AnalysisConfig, *,
     progress = progress if progress is not None else SilentProgress()
     started = started if started is not None else time.perf_counter()
     columns = dict(frame.attrs.get("columns", {}))
-    documents, segments = stages.process_partition(frame, config, columns=columns,
-                                                   progress=progress)
+    keeping: Any = contextlib.nullcontext()
+    if config.sentiment:
+        from feedback_nlp.sentiment import adapt_run, keep_unit_features, may_adapt
+
+        # The sentiment stage keeps the units' adaptation features (one tokenisation).
+        keeping = keep_unit_features(may_adapt(frame, config))
+    with keeping as kept:
+        documents, segments = stages.process_partition(frame, config, columns=columns,
+                                                       progress=progress)
     adaptation = None
     if config.sentiment:
         # Run-level step (needs every scored review): adapt to the run's own scores.
-        from feedback_nlp.sentiment import adapt_run
-
         with progress.stage("Adaptation du sentiment"):
-            documents, segments, adaptation = adapt_run(documents, segments, config)
+            documents, segments, adaptation = adapt_run(documents, segments, config,
+                                                        features=kept)
     analysis = FeedbackAnalysis(documents=documents, segments=segments)
     if config.themes.enabled:
         from feedback_nlp.topics import annotate as annotate_themes

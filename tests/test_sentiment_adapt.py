@@ -106,6 +106,45 @@ def test_unit_features_mark_negation() -> None:
     assert len(shared) == 1
 
 
+def _reference_features(texts):
+    """The previous implementation: sklearn's HashingVectorizer over the marked 1-2-grams."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.preprocessing import normalize
+
+    from feedback_nlp.sentiment.adapt import HASH_FEATURES
+    from feedback_nlp.sentiment.linear import _marked_tokens
+
+    def grams(text):
+        tokens = _marked_tokens(text)
+        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+    hasher = HashingVectorizer(analyzer=grams, n_features=HASH_FEATURES, alternate_sign=False,
+                               norm=None, dtype=np.float32)
+    counts = hasher.transform(list(texts)).tocsr()
+    counts.data = 1.0 + np.log(counts.data)
+    return normalize(counts)
+
+
+def test_hashed_features_equal_hashing_vectorizer_bit_for_bit() -> None:
+    """The fast path (each distinct 1-/2-gram hashed once, from tokens the shipped model
+    already computed) gives exactly sklearn's matrix on real reviews' units."""
+    from feedback_nlp.segment import split_opinions
+    from feedback_nlp.sentiment.adapt import hashed_features
+    from feedback_nlp.sentiment.linear import _marked_tokens
+
+    reviews = _sample("avis_assurance_2021.csv")["avis"].dropna().astype(str).head(800)
+    texts = [u.text for t in reviews for u in (split_opinions(t) or [])]
+    texts += ["", "pas", "n'est pas", "Très très bien !!", "ça ne va pas du tout, mais ok"]
+    expected = _reference_features(texts)
+    for got in (unit_features(texts), hashed_features([_marked_tokens(t) for t in texts])):
+        got.sort_indices()
+        expected.sort_indices()
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_array_equal(got.indptr, expected.indptr)
+        np.testing.assert_array_equal(got.indices, expected.indices)
+        np.testing.assert_array_equal(got.data, expected.data)
+
+
 # ------------------------------------------------------------------ wired into analyze()
 
 def _sample(name: str = "avis_showroomprive.csv"):
@@ -150,6 +189,18 @@ def test_analyze_adapts_by_default_and_no_adapt_turns_it_off() -> None:
         return float((call == truth)[polar.to_numpy()].mean())
 
     assert binary(adapted) >= binary(plain) - 0.01
+    # the sentiment stage's tokens gave the adaptation features; same result as
+    # featurising the units again in the adaptation step
+    assert info["features_reused"] is True
+    from feedback_nlp.config import AnalysisConfig
+    from feedback_nlp.sentiment import adapt_run
+
+    config = AnalysisConfig().replace(score_scale="stars")
+    base = plain.segments.drop(columns=["theme_id", "theme_label"], errors="ignore")
+    _, again, again_info = adapt_run(plain.documents, base, config)
+    assert again_info["features_reused"] is False
+    np.testing.assert_array_equal(again["p_negative"].to_numpy(),
+                                  adapted.segments["p_negative"].to_numpy())
 
 
 def test_analyze_without_enough_scores_says_why() -> None:
@@ -174,3 +225,17 @@ def test_cli_no_adapt_flag() -> None:
     assert build_config(args).sentiment_adapt is False
     args = parser.parse_args(["analyze", "x.csv"])
     assert build_config(args).sentiment_adapt is True
+
+
+def test_features_are_kept_only_when_the_run_may_adapt() -> None:
+    import pandas as pd
+
+    from feedback_nlp.config import AnalysisConfig
+    from feedback_nlp.sentiment import may_adapt
+
+    config = AnalysisConfig()
+    scored = pd.DataFrame({"text": ["ok"] * 1000, "score": [9.0] * 1000})
+    assert may_adapt(scored, config)
+    assert not may_adapt(scored.head(999), config)
+    assert not may_adapt(scored.drop(columns="score"), config)
+    assert not may_adapt(scored, config.replace(sentiment_adapt=False))

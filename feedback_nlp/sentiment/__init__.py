@@ -19,6 +19,9 @@ array(['negative', 'positive'], dtype=object)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,12 +31,13 @@ import pandas as pd
 
 from feedback_nlp._safe import check_model_dir
 from feedback_nlp.errors import ModelLoadError
-from feedback_nlp.sentiment.linear import LABELS, LinearSentiment, mark_negation
+from feedback_nlp.sentiment.linear import LABELS, LinearSentiment, _marked_tokens, mark_negation
 from feedback_nlp.sentiment.transformer import TransformerSentiment, finetune, is_transformers_dir
 
 __all__ = ["LABELS", "LinearSentiment", "TransformerSentiment", "SentimentModel", "annotate",
            "aggregate_units", "default_model_path", "finetune", "load_model", "mark_negation",
-           "MIXED_THRESHOLD", "adapt_run", "adaptation_message", "partitioned_adaptation_info"]
+           "MIXED_THRESHOLD", "adapt_run", "adaptation_message", "partitioned_adaptation_info",
+           "UnitFeatures", "keep_unit_features", "may_adapt"]
 
 #: Name of the shipped model folder under ``models/`` at the repository root.
 DEFAULT_MODEL = "sentiment-fr-3"
@@ -106,6 +110,89 @@ def aggregate_units(unit_proba: pd.DataFrame, row_ids: Any, lengths: Any,
     return out
 
 
+class UnitFeatures:
+    """The adaptation features of the units the sentiment stage scored, built from the
+    tokens the shipped model has just computed (so :func:`adapt_run` does not tokenise
+    the units again). Filled by :func:`annotate` inside :func:`keep_unit_features`."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.blocks: list[Any] = []
+        #: time spent building the features (what keeping them adds to the sentiment stage)
+        self.seconds = 0.0
+
+    def clear(self) -> None:
+        self.texts, self.blocks, self.seconds = [], [], 0.0
+
+    def add(self, texts: list[str], tokens: list[list[str]]) -> None:
+        import time
+
+        from feedback_nlp.sentiment.adapt import hashed_features
+
+        started = time.perf_counter()
+        self.texts.extend(texts)
+        self.blocks.append(hashed_features(tokens))
+        self.seconds += time.perf_counter() - started
+
+    def matrix_for(self, texts: list[str]) -> Any:
+        """The features of ``texts`` (one row each), or ``None`` when they are not the
+        units that were kept (then the caller builds them itself)."""
+        if not self.blocks or self.texts != texts:
+            return None
+        import scipy.sparse as sp
+
+        return sp.vstack(self.blocks, format="csr")
+
+
+_KEPT: ContextVar[UnitFeatures | None] = ContextVar("feedback_nlp_unit_features", default=None)
+
+
+@contextmanager
+def keep_unit_features(active: bool = True) -> Iterator[UnitFeatures | None]:
+    """While open (and ``active``), :func:`annotate` with the linear model also keeps the
+    units' adaptation features (:class:`UnitFeatures`), computed from the tokens it
+    already has; pass them to :func:`adapt_run` (``features=``). Yields ``None`` when not
+    ``active``."""
+    if not active:
+        yield None
+        return
+    kept = UnitFeatures()
+    token = _KEPT.set(kept)
+    try:
+        yield kept
+    finally:
+        _KEPT.reset(token)
+
+
+def may_adapt(frame: pd.DataFrame, config: Any) -> bool:
+    """Whether a run on ``frame`` (the canonical input frame) can meet the adaptation's
+    threshold: adaptation on and at least ``MIN_REVIEWS`` non-empty scores. Cheap upper
+    bound, used to keep the units' features only when they may be used."""
+    from feedback_nlp.sentiment.adapt import MIN_REVIEWS
+
+    if not getattr(config, "sentiment_adapt", True) or "score" not in frame.columns:
+        return False
+    return int(frame["score"].notna().sum()) >= MIN_REVIEWS
+
+
+def _predict_units(model: SentimentModel, texts: list[str], batch: int) -> pd.DataFrame:
+    """Unit probabilities in batches; inside :func:`keep_unit_features`, a linear model's
+    tokens also give the adaptation features (one tokenisation for both)."""
+    kept = _KEPT.get() if isinstance(model, LinearSentiment) else None
+    if kept is not None:
+        kept.clear()
+    parts = []
+    for i in range(0, len(texts), batch):
+        chunk = texts[i:i + batch]
+        if kept is None:
+            parts.append(model.predict_proba(chunk))
+            continue
+        tokens = [_marked_tokens(t) for t in chunk]
+        parts.append(model.predict_proba(chunk, tokens=tokens))  # type: ignore[call-arg]
+        kept.add(chunk, tokens)
+    return pd.concat(parts, ignore_index=True)[list(LABELS)]
+
+
 def _empty_segment_columns(segments: pd.DataFrame) -> pd.DataFrame:
     segments = segments.copy()
     segments["sentiment"] = pd.Series(dtype=object)
@@ -144,8 +231,7 @@ def annotate(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
     batch = max(1, int(getattr(config, "batch_size", 4096) or 4096))
     if len(segments):
         texts = segments["text"].astype(str).tolist()
-        parts = [model.predict_proba(texts[i:i + batch]) for i in range(0, len(texts), batch)]
-        proba = pd.concat(parts, ignore_index=True)[list(LABELS)]
+        proba = _predict_units(model, texts, batch)
         segments = segments.copy()
         segments["sentiment"] = np.asarray(LABELS, dtype=object)[proba.to_numpy().argmax(axis=1)]
         for column, label in zip(PROBA_COLUMNS, LABELS):
@@ -187,6 +273,7 @@ def annotate(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
 
 
 def adapt_run(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
+              features: UnitFeatures | None = None,
               ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Run-level step after :func:`annotate`: adapt the unit calls to the run's domain
     with its own scores (:func:`feedback_nlp.sentiment.adapt.adapt_units`, cross-fitted).
@@ -197,6 +284,9 @@ def adapt_run(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
     aggregate again (``mixed``, ``sentiment``, ``p_*``). Returns the tables and an info
     dict: ``adapted``, ``scored_reviews``, ``message`` ("sentiment adapted on N scored
     reviews" or "sentiment not adapted: why"), ``weight``, ``folds``, ``seconds``.
+    ``features``: the units' adaptation features kept by the sentiment stage
+    (:func:`keep_unit_features`); used when they are these segments' units, else the
+    units are featurised here (same matrix either way).
     """
     import time
 
@@ -224,8 +314,10 @@ def adapt_run(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
         return skipped("no_units", "units without their review")
     base = segments[PROBA_COLUMNS].to_numpy(dtype="float64")
     lengths = (segments["end"] - segments["start"]).to_numpy(dtype="float64")
+    texts = segments["text"].astype(str).tolist()
+    matrix = features.matrix_for(texts) if features is not None else None
     result = adapt_units(unit_review.astype(np.int64), base, labels,
-                         unit_texts=segments["text"].astype(str).tolist(),
+                         unit_texts=texts, features=matrix,
                          unit_weights=np.sqrt(np.maximum(lengths, 1.0)),
                          seed=int(getattr(config, "seed", 0)))
     info: dict[str, Any] = {"adapted": result.adapted, "scored_reviews": result.n_scored,
@@ -250,6 +342,7 @@ def adapt_run(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
     documents.loc[rows, "mixed"] = pd.array(aligned["mixed"].to_numpy(dtype=object),
                                             dtype="boolean")
     info["fit_reviews"] = result.info.get("fit_reviews")
+    info["features_reused"] = matrix is not None
     info["seconds"] = round(time.perf_counter() - started, 3)
     return documents, segments, info
 

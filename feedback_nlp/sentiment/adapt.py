@@ -27,13 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
+from sklearn.utils import murmurhash3_32
 from threadpoolctl import threadpool_limits
 
 from feedback_nlp.sentiment.linear import LABELS, _marked_tokens
@@ -70,18 +72,50 @@ def score_labels(scores: Sequence[float] | np.ndarray, scale: str = "nps") -> np
     return labels
 
 
-def _unigrams_bigrams(text: str) -> list[str]:
-    tokens = _marked_tokens(text)
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+def _hash_columns(terms: Sequence[str] | np.ndarray) -> np.ndarray:
+    """Column of each term, exactly as ``HashingVectorizer(n_features=HASH_FEATURES,
+    alternate_sign=False)`` places it (signed 32-bit murmurhash3 of the UTF-8 bytes, seed
+    0, absolute value modulo the width; ``abs(-2**31) % 2**20`` is 0 either way)."""
+    hashes = np.fromiter((murmurhash3_32(term, 0) for term in terms), dtype=np.int64,
+                         count=len(terms))
+    return np.abs(hashes) % HASH_FEATURES
+
+
+def hashed_features(token_lists: Sequence[list[str]]) -> sp.csr_matrix:
+    """:func:`unit_features` from already computed negation-marked tokens (one list per
+    unit, :func:`~feedback_nlp.sentiment.linear._marked_tokens`), e.g. the tokens the
+    shipped model has just used: same matrix, bit for bit (a test checks it).
+
+    Each distinct unigram and bigram is hashed once (pandas' hash-based factorize finds
+    them), instead of once per occurrence; the bigram strings are built only for the
+    distinct pairs.
+    """
+    n = len(token_lists)
+    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=n)
+    flat = np.fromiter(chain.from_iterable(token_lists), dtype=object, count=int(lengths.sum()))
+    doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    codes, uniques = pd.factorize(flat)
+    rows = [doc, np.zeros(0, dtype=np.int64)]
+    cols = [_hash_columns(uniques)[codes], np.zeros(0, dtype=np.int64)]
+    if len(codes) > 1:
+        same = doc[1:] == doc[:-1]
+        pair = codes[:-1][same].astype(np.int64) * len(uniques) + codes[1:][same]
+        pair_codes, pairs = pd.factorize(pair)
+        first, second = np.divmod(pairs.astype(np.int64), len(uniques))
+        terms = [f"{a} {b}" for a, b in zip(uniques[first], uniques[second])]
+        rows[1] = doc[:-1][same]
+        cols[1] = _hash_columns(terms)[pair_codes]
+    row, col = np.concatenate(rows), np.concatenate(cols)
+    counts = sp.csr_matrix((np.ones(len(row), dtype=np.float32), (row, col)),
+                           shape=(n, HASH_FEATURES))
+    counts.sum_duplicates()
+    counts.data = 1.0 + np.log(counts.data)
+    return normalize(counts)
 
 
 def unit_features(texts: Sequence[str]) -> sp.csr_matrix:
     """Hashed word 1-2-grams of the negation-marked texts, sublinear tf, l2-normalised."""
-    hasher = HashingVectorizer(analyzer=_unigrams_bigrams, n_features=HASH_FEATURES,
-                               alternate_sign=False, norm=None, dtype=np.float32)
-    counts = hasher.transform(list(texts)).tocsr()
-    counts.data = 1.0 + np.log(counts.data)
-    return normalize(counts)
+    return hashed_features([_marked_tokens(text) for text in texts])
 
 
 @dataclass
@@ -151,13 +185,11 @@ def _cross_fit(reviews: sp.csr_matrix, features: sp.csr_matrix, labels: np.ndarr
 
 
 def _review_vectors(features: sp.csr_matrix, unit_review: np.ndarray, weights: np.ndarray,
-                    n_reviews: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """Units' features restricted to the columns some unit uses (the solver's cost grows
-    with the column count) and each review's normalised weighted sum of its units."""
-    features = features[:, np.unique(features.indices)]
+                    n_reviews: int) -> sp.csr_matrix:
+    """Each review's normalised weighted sum of its units' feature vectors."""
     pool = sp.csr_matrix((weights, (unit_review, np.arange(len(unit_review)))),
                          shape=(n_reviews, len(unit_review)))
-    return features, normalize(pool @ features)
+    return normalize(pool @ features)
 
 
 def _blend(base: np.ndarray, domain_log: np.ndarray, weight: float) -> np.ndarray:
@@ -227,12 +259,12 @@ def adapt_units(unit_review: Sequence[int] | np.ndarray, base_proba: np.ndarray,
             raise ValueError("adapt_units needs unit_texts or features")
         features = unit_features(unit_texts)
     weights = np.ones(len(unit_review)) if unit_weights is None else np.asarray(unit_weights, float)
-    features, reviews = _review_vectors(sp.csr_matrix(features), unit_review, weights, len(labels))
+    reviews = _review_vectors(features := sp.csr_matrix(features), unit_review, weights, len(labels))
     fold = _folds(len(labels), folds, seed)
     fit_mask = _fit_sample(labels, scored_reviews, max_fit_reviews, seed)
     fit_mask &= np.isin(labels, learnt)
-    # and only those at least two fitting reviews use: a column seen once cannot
-    # generalise, and the solver's cost grows with the column count
+    # Only the columns at least two fitting reviews use: a column seen once cannot
+    # generalise, and the solver's cost grows with the column count.
     fitted = reviews[fit_mask]
     frequent = np.flatnonzero(np.bincount(fitted.indices, minlength=fitted.shape[1]) >= 2)
     features, reviews = features[:, frequent], reviews[:, frequent]

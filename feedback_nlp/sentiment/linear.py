@@ -261,17 +261,20 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
             index = self.word_index_ = _NgramIndex(terms, self.word_ngram_range)
         return index
 
-    def _word_features(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """TF-IDF (sublinear tf, l2) of the word n-grams of the negation-marked texts."""
+    def _word_features(self, texts: Sequence[str],
+                       tokens: list[list[str]] | None = None) -> sp.csr_matrix:
+        """TF-IDF (sublinear tf, l2) of the word n-grams of the negation-marked texts
+        (``tokens``: their :func:`_marked_tokens`, when already computed)."""
         index = self._word_index()
         if index is None:  # n-grams longer than 3: sklearn's own (slower) transform
             return self.word_vectorizer_.transform([mark_negation(t) for t in texts])
-        counts = index.counts([_marked_tokens(t) for t in texts])
+        counts = index.counts(tokens if tokens is not None else [_marked_tokens(t) for t in texts])
         counts.data = (1.0 + np.log(counts.data)) * self.word_idf_[counts.indices]
         return normalize(counts)
 
-    def _features(self, texts: Sequence[str]) -> sp.csr_matrix:
-        blocks = [self._word_features(texts)]
+    def _features(self, texts: Sequence[str],
+                  tokens: list[list[str]] | None = None) -> sp.csr_matrix:
+        blocks = [self._word_features(texts, tokens)]
         hasher = self._char_hasher()
         if hasher is not None:
             counts = hasher.transform(texts)
@@ -354,16 +357,19 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
             raise NotFittedError("This sentiment model is not fitted yet.",
                                  fix="call fit(texts, labels) or LinearSentiment.load(dir).")
 
-    def decision_function(self, texts: Iterable[str]) -> np.ndarray:
+    def decision_function(self, texts: Iterable[str],
+                          tokens: list[list[str]] | None = None) -> np.ndarray:
         """Class scores, shape ``(n, 3)``; ``predict_proba`` is their softmax.
 
         Multinomial logits with ``neutral_head="softmax"``; with ``"ordinal"``, the log of
         (1 - p_neutral) * sigmoid(-margin), p_neutral, (1 - p_neutral) * sigmoid(margin),
         where p_neutral = P(>=3) - P(>=4) and margin is the multinomial positive-minus-
         negative logit. ``neutral_bias`` is added to the neutral column in both cases.
+        ``tokens``: the texts' :func:`_marked_tokens` when the caller already has them
+        (same result, the texts are not tokenised again).
         """
         self._check_fitted()
-        features = self._features([str(t) for t in texts])
+        features = self._features([str(t) for t in texts], tokens)
         ordinal = len(getattr(self, "ordinal_coef_", ())) == 2
         if ordinal:
             weights = np.vstack([self.coef_, self.ordinal_coef_])
@@ -381,12 +387,14 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
             scores[:, LABELS.index("neutral")] += self.neutral_bias
         return scores
 
-    def predict_proba(self, texts: Iterable[str]) -> pd.DataFrame:
-        """Probabilities, one row per text, columns ``negative, neutral, positive``."""
+    def predict_proba(self, texts: Iterable[str],
+                      tokens: list[list[str]] | None = None) -> pd.DataFrame:
+        """Probabilities, one row per text, columns ``negative, neutral, positive``
+        (``tokens``: see :meth:`decision_function`)."""
         texts = [str(t) for t in texts]
         if not texts:
             return pd.DataFrame({c: pd.Series(dtype="float64") for c in LABELS})
-        scores = self.decision_function(texts).astype(np.float64)
+        scores = self.decision_function(texts, tokens).astype(np.float64)
         scores -= scores.max(axis=1, keepdims=True)
         proba = np.exp(scores)
         proba /= proba.sum(axis=1, keepdims=True)
