@@ -1,0 +1,316 @@
+"""Knowledge beyond the training domains (issue 15, deliverable 2): candidates measured on
+HELD-OUT domains only, side by side, on the same seeded training subsample.
+
+Candidates
+----------
+- ``A``: the shipped recipe (``LinearSentiment``, domain-balanced weights, ordinal neutral
+  head) fitted on a seeded subsample of the training split of the original files (auto,
+  e-shops, insurance) — the reference;
+- ``B``: the same plus the 2026-11 new-domain reviews: Cdiscount (seeded sample), public
+  services (Google reviews + Services Publics+ accounts with their author's polarity),
+  banks (Google Africa + Keytrade). The TripAdvisor hotel file is left out so that Booking
+  stays an unseen hotel domain. For the leave-one-domain-out figures B is refitted without
+  the held-out domain (``B-public``, ``B-banks``);
+- ``+e5``: a log-linear blend of the TF-IDF model with a multinomial logistic regression on
+  the shipped static encoder's unit vectors (``feedback_nlp.encoders.static.encode``,
+  256-d, models/e5-static-fr), trained on the same rows with the same weights; blend
+  weight picked on a validation slice of the *training* rows (never a held-out domain).
+
+Held-out measures (none of them trained on by the candidate measured):
+
+- Booking liked / disliked fields: binary, negative recall, hidden complaints (reviews
+  >= 9 with a disliked field -> at least one unit called negative), without and with the
+  adaptation on ``score_0_10`` (``benchmarks/sentiment_adapt.booking``);
+- public services (Google, 2,257 reviews) and banks (Google Africa, 3,094 reviews):
+  review level (opinion units aggregated), macro-F1 / binary, without and with adaptation
+  on their stars; for ``B`` these are the ``B-public`` / ``B-banks`` refits;
+- in-domain: a seeded sample of the original test split (1,500 per domain, whole text).
+
+Writes ``benchmarks/results/sentiment_candidates.{md,json}`` (machine, date, load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import f1_score  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from clean_io import RESULTS, ROOT, SHARED, machine, write_results  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+import sentiment_adapt as sa  # noqa: E402
+
+from feedback_nlp.clean import clean_series  # noqa: E402
+from feedback_nlp.sentiment import LABELS  # noqa: E402
+from feedback_nlp.sentiment.adapt import score_labels  # noqa: E402
+from feedback_nlp.sentiment.linear import LinearSentiment  # noqa: E402
+from feedback_nlp.sentiment.train import (  # noqa: E402
+    domain_weights,
+    load_reviews,
+    split_reviews,
+    validation_split,
+)
+
+NEW = {"cdiscount": ["fr_reviews_ecommerce_cdiscount.csv.gz"],
+       "public": ["fr_reviews_public_services_google.csv.gz",
+                  "fr_experiences_servicespublicsplus.csv.gz"],
+       "banks": ["fr_reviews_bank_google_africa.csv.gz", "fr_reviews_bank_keytrade.csv.gz"]}
+HELD = {"public": "fr_reviews_public_services_google.csv.gz",
+        "banks": "fr_reviews_bank_google_africa.csv.gz"}
+BLEND_GRID = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)
+
+
+def new_domain_rows(data: Path, cdiscount: int, seed: int) -> pd.DataFrame:
+    frames = []
+    for group, files in NEW.items():
+        for name in files:
+            frame = pd.read_csv(data / name, usecols=["text", "label", "source"])
+            frame = frame.dropna(subset=["text", "label"])
+            if group == "cdiscount" and len(frame) > cdiscount:
+                frame = frame.sample(n=cdiscount, random_state=seed)
+            frame["group"], frame["file"] = group, name
+            frames.append(frame)
+    rows = pd.concat(frames, ignore_index=True)
+    rows["text"] = clean_series(rows["text"].astype(str)).to_numpy()
+    return rows[rows["text"].str.strip().str.len() > 0].reset_index(drop=True)
+
+
+class Blend:
+    """``log p = (1 - w) log p_tfidf + w log p_e5`` (renormalised); w = 0: TF-IDF alone."""
+
+    def __init__(self, linear: LinearSentiment, head: LogisticRegression | None, weight: float):
+        self.linear, self.head, self.weight = linear, head, weight
+
+    def predict_proba(self, texts: list[str]) -> pd.DataFrame:
+        from feedback_nlp.encoders.static import encode
+
+        texts = [str(t) for t in texts]
+        base = self.linear.predict_proba(texts)[list(LABELS)].to_numpy()
+        if self.head is None or self.weight == 0:
+            return pd.DataFrame(base, columns=list(LABELS))
+        order = [list(self.head.classes_).index(c) for c in LABELS]
+        other = self.head.predict_log_proba(encode(texts))[:, order]
+        mixed = (1 - self.weight) * np.log(np.clip(base, 1e-12, 1)) + self.weight * other
+        mixed = np.exp(mixed - mixed.max(axis=1, keepdims=True))
+        return pd.DataFrame(mixed / mixed.sum(axis=1, keepdims=True), columns=list(LABELS))
+
+
+def fit_candidate(rows: pd.DataFrame, seed: int) -> tuple[LinearSentiment, LogisticRegression,
+                                                           float, dict[str, Any]]:
+    """TF-IDF model and e5 head fitted on 90% of ``rows``; the blend weight is the one
+    with the best macro-F1 on the other 10% (a validation slice of the training rows)."""
+    from threadpoolctl import threadpool_limits
+
+    from feedback_nlp.encoders.static import encode
+
+    started = time.perf_counter()
+    with threadpool_limits(limits=1):
+        holdout = validation_split(rows, seed=seed)
+        fit, valid = rows[~holdout], rows[holdout]
+
+        def pair(part: pd.DataFrame) -> tuple[LinearSentiment, LogisticRegression]:
+            weights = domain_weights(part["group"], part["label"])
+            linear = LinearSentiment(random_state=seed, class_weight=None, neutral_bias=-0.1)
+            linear.fit(part["text"].tolist(), part["label"].tolist(), sample_weight=weights)
+            head = LogisticRegression(C=4.0, max_iter=300, random_state=seed)
+            head.fit(encode(part["text"].tolist()), part["label"].to_numpy(), sample_weight=weights)
+            return linear, head
+
+        probe_linear, probe_head = pair(fit)
+        truth = valid["label"].to_numpy()
+        scores = {}
+        for w in BLEND_GRID:
+            proba = Blend(probe_linear, probe_head, w).predict_proba(valid["text"].tolist())
+            pred = np.asarray(LABELS, dtype=object)[proba.to_numpy().argmax(axis=1)]
+            scores[w] = round(float(f1_score(truth, pred, labels=list(LABELS), average="macro")), 4)
+        best = max(scores, key=lambda w: (scores[w], -w))
+        linear, head = probe_linear, probe_head  # one pass: the candidate is fitted on 90%
+    info = {"rows": len(rows), "validation_macro_f1_by_weight": scores, "blend_weight": best,
+            "fit_s": round(time.perf_counter() - started, 1)}
+    print(f"  fitted {info}", flush=True)
+    return linear, head, best, info
+
+
+def held_domain(model: Any, data: Path, name: str) -> dict[str, Any]:
+    frame = sa.load_domain(data / name)
+    run = sa.Run(frame["clean"].tolist(), score_labels(frame["rating"].to_numpy(), "stars"), model)
+    return {"without": run.review_scores(run.base),
+            "adapted": run.review_scores(run.adapt(sa.DEFAULT_WEIGHT).proba)}
+
+
+def in_domain(model: Any, test: pd.DataFrame) -> dict[str, Any]:
+    proba = model.predict_proba(test["text"].tolist()).to_numpy()
+    truth = test["label"].to_numpy()
+    pred = np.asarray(LABELS, dtype=object)[proba.argmax(axis=1)]
+    polar = truth != "neutral"
+    binary = (proba[:, 2] >= proba[:, 0]) == (truth == "positive")
+    return {"n": len(test), "macro_f1": round(float(f1_score(truth, pred, average="macro")), 4),
+            "binary_accuracy": round(float(binary[polar].mean()), 4)}
+
+
+def booking(model: Any, data: Path) -> dict[str, Any]:
+    saved = sa.WEIGHTS
+    sa.WEIGHTS = (sa.DEFAULT_WEIGHT,)
+    try:
+        out = sa.booking(model, data)
+    finally:
+        sa.WEIGHTS = saved
+    return {"without": out["without"], "adapted": out[f"w={sa.DEFAULT_WEIGHT}"]}
+
+
+def evaluate(label: str, linear: LinearSentiment, head: LogisticRegression, weight: float,
+             data: Path, test: pd.DataFrame, held: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for variant, model in ((label, Blend(linear, None, 0.0)),
+                           (f"{label}+e5 (w={weight})", Blend(linear, head, weight))):
+        item: dict[str, Any] = {}
+        if "booking" in held:
+            item["booking"] = booking(model, data)
+            item["in_domain"] = in_domain(model, test)
+        for domain in ("public", "banks"):
+            if domain in held:
+                item[domain] = held_domain(model, data, HELD[domain])
+        out[variant] = item
+        print(f"  {variant}: {item}", flush=True)
+    return out
+
+
+def _pair(r: dict[str, Any]) -> str:
+    return f"{r['macro_f1']:.3f} / {r['binary_accuracy']:.3f}"
+
+
+def markdown(data: dict[str, Any]) -> str:
+    m = data["machine"]
+    md = ["# Sentiment: knowledge beyond the training domains (candidates)", "",
+          f"Measured {m['date']} on {m['processor']} ({m['cpu_count']} cores shared with other "
+          f"sessions; 1-min load average at start {m.get('load_avg_at_start')}, at end "
+          f"{m.get('load_avg_at_end')}). Command: `{data['command']}`. Training subsample: "
+          f"{data['args']['sample']:,} rows of the original training split"
+          f" (+ {data['new_rows']:,} new-domain rows for B: Cdiscount sample "
+          f"{data['args']['cdiscount']:,}, public services, banks). Every figure below is on "
+          "data the candidate never trained on; adaptation = `feedback_nlp.sentiment.adapt` "
+          "(w = 0.5, cross-fitted) on the held-out set's own scores.", "",
+          "## Booking liked / disliked fields (unseen hotel domain) and in-domain test sample",
+          "", "| candidate | Booking binary | neg recall | hidden complaints | adapted: binary "
+          "| neg recall | hidden complaints | in-domain macro-F1 / binary |",
+          "|---|---|---|---|---|---|---|---|"]
+    for name, item in data["results"].items():
+        if "booking" not in item:
+            continue
+        b, a = item["booking"]["without"], item["booking"]["adapted"]
+        md.append(f"| {name} | {b['binary_accuracy']:.3f} | {b['negative_recall']:.3f} | "
+                  f"{b['hidden_complaints_recall']:.3f} | {a['binary_accuracy']:.3f} | "
+                  f"{a['negative_recall']:.3f} | {a['hidden_complaints_recall']:.3f} | "
+                  f"{_pair(item['in_domain'])} |")
+    md += ["", "## Held-out new domains (review level, macro-F1 / binary; B refitted without "
+           "the domain)", "", "| candidate | public services | adapted | banks (Africa) | adapted |",
+           "|---|---|---|---|---|"]
+    rows: dict[str, dict[str, Any]] = {}
+    for name, item in data["results"].items():
+        key = name.replace("B-public", "B").replace("B-banks", "B")
+        for domain in ("public", "banks"):
+            if domain in item:
+                rows.setdefault(key, {})[domain] = item[domain]
+    for name, item in rows.items():
+        cells = []
+        for domain in ("public", "banks"):
+            r = item.get(domain)
+            cells += [_pair(r["without"]), _pair(r["adapted"])] if r else ["–", "–"]
+        md.append(f"| {name} | " + " | ".join(cells) + " |")
+    md += ["", "## Fits", ""]
+    for name, info in data["fits"].items():
+        md.append(f"- {name}: {info['rows']:,} rows, {info['fit_s']} s (fitted on 90%), e5 blend "
+                  f"weight {info['blend_weight']} from validation macro-F1 "
+                  f"{info['validation_macro_f1_by_weight']}")
+    return "\n".join(md) + "\n"
+
+
+def full_size(data_dir: Path, reviews: pd.DataFrame, new: pd.DataFrame, weight: float,
+              seed: int) -> dict[str, Any]:
+    """``B`` and ``B+e5`` at full size (every training-split row + the new domains; blend
+    weight from the subsample's validation): the in-domain full test split and Booking
+    (the two measures a full-size B leaves held out)."""
+    from threadpoolctl import threadpool_limits
+
+    from feedback_nlp.encoders.static import encode
+
+    columns = ["text", "label", "group", "source"]
+    rows = pd.concat([reviews.loc[reviews["split"] == "train", columns], new[columns]],
+                     ignore_index=True)
+    test = reviews[reviews["split"] == "test"]
+    started = time.perf_counter()
+    with threadpool_limits(limits=1):
+        weights = domain_weights(rows["group"], rows["label"])
+        linear = LinearSentiment(random_state=seed, class_weight=None, neutral_bias=-0.1)
+        linear.fit(rows["text"].tolist(), rows["label"].tolist(), sample_weight=weights)
+        head = LogisticRegression(C=4.0, max_iter=300, random_state=seed)
+        head.fit(encode(rows["text"].tolist()), rows["label"].to_numpy(), sample_weight=weights)
+    out: dict[str, Any] = {"rows": len(rows), "fit_s": round(time.perf_counter() - started, 1)}
+    for name, model in (("B full", Blend(linear, None, 0.0)),
+                        (f"B full+e5 (w={weight})", Blend(linear, head, weight))):
+        out[name] = {"in_domain_full_test": in_domain(model, test),
+                     "booking": booking(model, data_dir)}
+        print(f"  {name}: {out[name]}", flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=str(SHARED))
+    parser.add_argument("--sample", type=int, default=20_000)
+    parser.add_argument("--cdiscount", type=int, default=6_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--full", action="store_true",
+                        help="only the full-size B / B+e5 fit (in-domain full test, Booking)")
+    parser.add_argument("--full-weight", type=float, default=0.4)
+    args = parser.parse_args(argv)
+    data_dir = Path(args.data)
+    reviews = load_reviews(data_dir)
+    reviews["split"] = split_reviews(reviews, seed=args.seed)
+    train = reviews[reviews["split"] == "train"].sample(n=args.sample, random_state=args.seed)
+    test = (reviews[reviews["split"] == "test"].groupby("group", group_keys=False)
+            .apply(lambda g: g.sample(n=min(1500, len(g)), random_state=args.seed)))
+    new = new_domain_rows(data_dir, args.cdiscount, args.seed)
+    columns = ["text", "label", "group", "source"]
+    data: dict[str, Any] = {"machine": machine(), "args": vars(args), "new_rows": len(new),
+                            "command": "python benchmarks/sentiment_candidates.py "
+                                       f"--sample {args.sample} --cdiscount {args.cdiscount}",
+                            "results": {}, "fits": {}}
+    if args.full:
+        new_full = new_domain_rows(data_dir, 2 * args.cdiscount, args.seed)
+        result = full_size(data_dir, reviews, new_full, args.full_weight, args.seed)
+        result.update(machine=machine(), command="python benchmarks/sentiment_candidates.py "
+                      f"--full --cdiscount {args.cdiscount} --full-weight {args.full_weight}")
+        result["machine"]["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
+        (RESULTS / "sentiment_candidates_full.json").write_text(
+            json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return
+    plans = [("A", train[columns], ["booking", "public", "banks"]),
+             ("B", pd.concat([train[columns], new[columns]], ignore_index=True), ["booking"]),
+             ("B-public", pd.concat([train[columns], new.loc[new["group"] != "public", columns]],
+                                    ignore_index=True), ["public"]),
+             ("B-banks", pd.concat([train[columns], new.loc[new["group"] != "banks", columns]],
+                                   ignore_index=True), ["banks"])]
+    for name, rows, held in plans:
+        linear, head, weight, info = fit_candidate(rows.reset_index(drop=True), args.seed)
+        data["fits"][name] = info
+        data["results"].update(evaluate(name, linear, head, weight, data_dir, test, held))
+        data["machine"]["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
+        write_results("sentiment_candidates", markdown(data), data)
+
+
+if __name__ == "__main__":
+    main()
