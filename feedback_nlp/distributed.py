@@ -534,6 +534,70 @@ def read_dask(path: str | os.PathLike[str], *, blocksize: str | int = "16MB",
 # --------------------------------------------------------------------------- spark
 
 
+def read_spark(spark: Any, path: str | os.PathLike[str], *, blocksize: str | int = "16MB",
+               delimiter: str | None = None, encoding: str | None = None,
+               sheet: str | int | None = None,
+               columns: dict[str, str | None] | None = None) -> Any:
+    """Read an export as a Spark DataFrame of text cells plus ``row_id``, through the
+    project's reader (optional ``[spark]`` extra).
+
+    The Spark twin of :func:`read_dask`: a CSV export is cut by
+    :func:`~feedback_nlp.io.csv_parts` on record boundaries and each part is read on an
+    executor by :func:`~feedback_nlp.io.read_csv_part` (same delimiter, encoding with the
+    cp1252 fallback, title lines and multi-line quoted cells as a one-machine run);
+    ``row_id`` is the row's position in the file (each part's rows are counted, then
+    offset). Other formats are read whole on the driver by
+    :func:`~feedback_nlp.io.read_any`. Feed the result to :func:`spark_map_documents`.
+    """
+    try:
+        from pyspark.sql import functions, types
+    except ImportError:  # pragma: no cover - depends on the optional extra
+        raise MissingExtraError("PySpark is not installed.",
+                                fix='pip install "feedback-nlp[spark]".') from None
+    from dask.utils import parse_bytes
+
+    def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.astype(object).where(frame.notna(), None)
+
+    if detect_format(path) != "csv":
+        frame = as_text(read_any(path, sheet=sheet, delimiter=delimiter, encoding=encoding,
+                                 columns=columns))
+        frame.insert(0, "row_id", np.arange(len(frame), dtype="int64"))
+        schema = types.StructType([types.StructField("row_id", types.LongType(), False)] + [
+            types.StructField(str(c), types.StringType(), True) for c in frame.columns[1:]])
+        return spark.createDataFrame(frame, schema=schema)
+    size = parse_bytes(blocksize) if isinstance(blocksize, str) else int(blocksize)
+    parts = csv_parts(path, blocksize=max(1, size), delimiter=delimiter, encoding=encoding)
+    first = parts[0]
+    names = [str(c) for c in read_csv_part({**first, "end": first["start"]}
+                                           if first["start"] is not None else first).columns]
+    fields = [types.StructField(name, types.StringType(), True) for name in names]
+    schema = types.StructType([types.StructField("_part", types.IntegerType(), False),
+                               types.StructField("_local", types.LongType(), False), *fields])
+
+    def read(batches: Any) -> Any:
+        for batch in batches:
+            for index in batch["_part"].tolist():  # the parts travel in the closure
+                cells = as_text(read_csv_part(parts[index]))
+                cells.columns = names
+                cells.insert(0, "_local", np.arange(len(cells), dtype="int64"))
+                cells.insert(0, "_part", np.full(len(cells), index, dtype="int32"))
+                yield cells
+
+    specs = spark.createDataFrame([(i,) for i in range(len(parts))],
+                                  "_part int").repartition(len(parts), "_part")
+    rows = specs.mapInPandas(read, schema=schema).cache()
+    counts = dict(rows.groupBy("_part").count().collect())
+    offsets, total = [], 0
+    for index in range(len(parts)):
+        offsets.append((index, total))
+        total += int(counts.get(index, 0))
+    starts = spark.createDataFrame(offsets, "_part int, _offset long")
+    joined = rows.join(functions.broadcast(starts), "_part")
+    row_id = (functions.col("_offset") + functions.col("_local")).alias("row_id")
+    return joined.select(row_id, *[functions.col(f"`{name}`") for name in names])
+
+
 def spark_map_documents(sdf: Any, bundle: ModelBundle, *, sample_rows: pd.DataFrame) -> Any:
     """Run the per-row stages on a Spark DataFrame with ``mapInPandas`` (optional extra).
 

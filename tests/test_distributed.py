@@ -369,3 +369,41 @@ def test_cli_engine_dask_reads_a_hostile_export(tmp_path, capsys) -> None:
     one = feedback_nlp.analyze(path, config=FAST, text="commentaire", score="nps", id="id")
     assert documents["row_id"].tolist() == list(range(60))
     assert documents["clean_text"].tolist() == one.documents["clean_text"].tolist()
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_spark_reads_the_rows_one_machine_reads(monkeypatch) -> None:
+    """Issue 18: Spark reads an export through the project's reader too (read_spark):
+    cp1252 lines, quoted multi-line comments cut across parts, XLSX with a title row —
+    same rows, row_ids, cells and statuses as one machine."""
+    if os.environ.get("FEEDBACK_NLP_REQUIRE_SPARK") == "1":  # .ci/run installs it: no skip
+        import pyspark  # noqa: F401
+    else:
+        pytest.importorskip("pyspark", reason="the [spark] extra is optional")
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    from feedback_nlp.distributed import read_spark, spark_map_documents, unpack_json
+
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
+    monkeypatch.setenv("PYSPARK_DRIVER_PYTHON", sys.executable)
+    spark = SparkSession.builder.master("local[2]").appName("feedback_nlp-read").getOrCreate()
+    bundle = ModelBundle.build(FAST, HOSTILE_COLUMNS)
+    try:
+        # scale_out_hostile.csv: cp1252 lines, quoted multi-line comments, CRLF, a stray
+        # quote, cut into > 10 parts; merged_header.xlsx: a title row above the header.
+        for name, blocksize in (("scale_out_hostile.csv", 120), ("merged_header.xlsx", 40)):
+            path = os.path.join(HOSTILE, name)
+            one = feedback_nlp.analyze(path, config=FAST, **HOSTILE_COLUMNS).documents
+            sdf = read_spark(spark, path, blocksize=blocksize, columns=HOSTILE_COLUMNS)
+            cells = sdf.toPandas().sort_values("row_id")
+            assert cells["row_id"].tolist() == list(range(len(one))), name
+            out = spark_map_documents(sdf, bundle, sample_rows=cells.head(3)).toPandas()
+            documents, _ = unpack_json(out.sort_values("row_id").reset_index(drop=True))
+            for column in ("row_id", "text", "clean_text", "status", "status_detail"):
+                assert documents[column].tolist() == one[column].tolist(), (name, column)
+    finally:
+        spark.stop()
