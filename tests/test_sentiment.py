@@ -384,3 +384,27 @@ def test_neutral_head_values_and_legacy_softmax_models(small_model: LinearSentim
     # without neutral training rows the ordinal heads are skipped (neutral stays ~0)
     binary = LinearSentiment(**SMALL).fit(["super", "nul"], ["positive", "negative"])
     assert binary.ordinal_coef_.shape[0] == 0
+
+
+def test_static_encoder_head_blends_saves_and_loads(real_slice: pd.DataFrame,
+                                                    small_model: LinearSentiment,
+                                                    tmp_path: Path) -> None:
+    """static_weight > 0: a head on the shipped static encoder's vectors, blended
+    log-linearly; safetensors round trip; weight 0 is the TF-IDF model alone."""
+    train, held = real_slice.iloc[:2000], real_slice.iloc[2000:2600]
+    blended = LinearSentiment(**SMALL, static_weight=0.4).fit(train["avis"], train["label"])
+    assert blended.static_coef_.shape == (3, 256)
+    np.testing.assert_array_equal(blended.coef_, small_model.coef_)  # same TF-IDF part
+    proba = blended.predict_proba(held["avis"])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    accuracy = (blended.predict(held["avis"]) == held["label"].to_numpy()).mean()
+    assert accuracy > held["label"].value_counts(normalize=True).iloc[0] + 0.05
+    assert not np.allclose(proba.to_numpy(), small_model.predict_proba(held["avis"]).to_numpy())
+    blended.save(tmp_path / "blend")
+    loaded = LinearSentiment.load(tmp_path / "blend")
+    pd.testing.assert_frame_equal(loaded.predict_proba(held["avis"]), proba, atol=1e-6)
+    off = LinearSentiment.load(tmp_path / "blend").set_params(static_weight=0.0)
+    pd.testing.assert_frame_equal(off.predict_proba(held["avis"]),
+                                  small_model.predict_proba(held["avis"]), atol=1e-6)
+    small_model.save(tmp_path / "plain")  # no head: no static tensors saved
+    assert LinearSentiment.load(tmp_path / "plain").static_coef_.shape == (0, 0)

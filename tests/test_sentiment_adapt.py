@@ -143,6 +143,8 @@ def test_hashed_features_equal_hashing_vectorizer_bit_for_bit() -> None:
         np.testing.assert_array_equal(got.indptr, expected.indptr)
         np.testing.assert_array_equal(got.indices, expected.indices)
         np.testing.assert_array_equal(got.data, expected.data)
+    assert hashed_features([]).shape == (0, expected.shape[1])
+    assert hashed_features([[], []]).nnz == 0
 
 
 # ------------------------------------------------------------------ wired into analyze()

@@ -110,7 +110,7 @@ def hashed_features(token_lists: Sequence[list[str]]) -> sp.csr_matrix:
                            shape=(n, HASH_FEATURES))
     counts.sum_duplicates()
     counts.data = 1.0 + np.log(counts.data)
-    return normalize(counts)
+    return normalize(counts) if n else counts
 
 
 def unit_features(texts: Sequence[str]) -> sp.csr_matrix:

@@ -159,6 +159,31 @@ def _identity(text: str) -> str:
     return text
 
 
+def _log_softmax(scores: np.ndarray) -> np.ndarray:
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def _label_rows(classifier: LogisticRegression) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted logistic regression's weights as one row per label of :data:`LABELS`
+    (a label absent from the training rows gets intercept -30: p ~ 0; a binary fit's
+    single row is split into two opposite half rows)."""
+    order = [list(classifier.classes_).index(c) if c in classifier.classes_ else -1
+             for c in LABELS]
+    coef = np.zeros((len(LABELS), classifier.coef_.shape[1]), dtype=np.float32)
+    intercept = np.full(len(LABELS), -30.0, dtype=np.float32)  # absent class: p ~ 0
+    for row, source in enumerate(order):
+        if source >= 0:
+            if classifier.coef_.shape[0] == 1:  # binary: sklearn keeps one row
+                sign = 1.0 if source == 1 else -1.0
+                coef[row] = sign * classifier.coef_[0] / 2
+                intercept[row] = sign * classifier.intercept_[0] / 2
+            else:
+                coef[row] = classifier.coef_[source]
+                intercept[row] = classifier.intercept_[source]
+    return coef, intercept
+
+
 class LinearSentiment(ClassifierMixin, BaseEstimator):
     """French review sentiment: TF-IDF word n-grams on negation-marked text (plus hashed
     ``char_wb`` n-grams when ``char_ngram_range`` is set), multinomial logistic regression.
@@ -204,6 +229,13 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
     neutral_head
         ``"ordinal"`` (default): neutral share from two ordinal binary heads (see above);
         ``"softmax"``: the multinomial model's own neutral probability (sentiment-fr-2).
+    static_weight
+        ``w`` > 0 adds a head: a multinomial logistic regression on the shipped static
+        encoder's text vectors (``static_encoder``, see :mod:`feedback_nlp.encoders.static`),
+        fitted on the same rows and weights, blended as ``(1 - w) log p + w log p_static``
+        (renormalised). 0 (default): no head, the model is the TF-IDF model alone.
+    static_encoder
+        Name of the shipped static encoder folder under ``models/``.
 
     Attributes
     ----------
@@ -226,7 +258,8 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
                  min_df: int = 2, char_ngram_range: tuple[int, int] | None = None,
                  char_features: int = 2**19, C: float = 4.0, class_weight: str | None = "balanced",
                  max_iter: int = 300, random_state: int = 42, neutral_bias: float = 0.0,
-                 neutral_head: str = "ordinal") -> None:
+                 neutral_head: str = "ordinal", static_weight: float = 0.0,
+                 static_encoder: str = "e5-static-fr") -> None:
         self.word_ngram_range = word_ngram_range
         self.max_word_features = max_word_features
         self.min_df = min_df
@@ -238,6 +271,8 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.neutral_bias = neutral_bias
         self.neutral_head = neutral_head
+        self.static_weight = static_weight
+        self.static_encoder = static_encoder
 
     # ------------------------------------------------------------------ features
 
@@ -311,26 +346,19 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
         classifier = LogisticRegression(C=self.C, class_weight=self.class_weight,
                                         max_iter=self.max_iter, random_state=self.random_state)
         classifier.fit(features, labels, sample_weight=sample_weight)
-        order = [list(classifier.classes_).index(c) if c in classifier.classes_ else -1
-                 for c in LABELS]
-        coef = np.zeros((len(LABELS), features.shape[1]), dtype=np.float32)
-        intercept = np.full(len(LABELS), -30.0, dtype=np.float32)  # absent class: p ~ 0
-        for row, source in enumerate(order):
-            if source >= 0:
-                if classifier.coef_.shape[0] == 1:  # binary: sklearn keeps one row
-                    sign = 1.0 if source == 1 else -1.0
-                    coef[row] = sign * classifier.coef_[0] / 2
-                    intercept[row] = sign * classifier.intercept_[0] / 2
-                else:
-                    coef[row] = classifier.coef_[source]
-                    intercept[row] = classifier.intercept_[source]
-        self.coef_ = coef
-        self.intercept_ = intercept
+        self.coef_, self.intercept_ = _label_rows(classifier)
         self.ordinal_coef_ = np.zeros((0, features.shape[1]), dtype=np.float32)
         self.ordinal_intercept_ = np.zeros(0, dtype=np.float32)
         if self.neutral_head == "ordinal" and "neutral" in set(labels):
             # without neutral rows there is no neutral share to learn: softmax (p ~ 0)
             self._fit_ordinal(features, labels, sample_weight)
+        self.static_coef_ = np.zeros((0, 0), dtype=np.float32)
+        self.static_intercept_ = np.zeros(0, dtype=np.float32)
+        if self.static_weight > 0:
+            head = LogisticRegression(C=self.C, class_weight=self.class_weight,
+                                      max_iter=self.max_iter, random_state=self.random_state)
+            head.fit(self._static_vectors(texts), labels, sample_weight=sample_weight)
+            self.static_coef_, self.static_intercept_ = _label_rows(head)
         self.classes_ = np.array(LABELS, dtype=object)
         self.n_features_ = int(features.shape[1])
         return self
@@ -369,7 +397,8 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
         (same result, the texts are not tokenised again).
         """
         self._check_fitted()
-        features = self._features([str(t) for t in texts], tokens)
+        texts = [str(t) for t in texts]
+        features = self._features(texts, tokens)
         ordinal = len(getattr(self, "ordinal_coef_", ())) == 2
         if ordinal:
             weights = np.vstack([self.coef_, self.ordinal_coef_])
@@ -385,7 +414,18 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
             scores = np.asarray(features @ self.coef_.T) + self.intercept_
         if self.neutral_bias:
             scores[:, LABELS.index("neutral")] += self.neutral_bias
+        if len(getattr(self, "static_coef_", ())) and self.static_weight > 0:
+            head = self._static_vectors(texts) @ self.static_coef_.T + self.static_intercept_
+            scores = ((1.0 - self.static_weight) * _log_softmax(scores)
+                      + self.static_weight * _log_softmax(np.asarray(head, dtype=np.float64)))
         return scores
+
+    def _static_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The static encoder's vectors of ``texts`` (the static head's features)."""
+        from feedback_nlp._paths import shipped_model
+        from feedback_nlp.encoders.static import load_static
+
+        return load_static(shipped_model(self.static_encoder)).encode([str(t) for t in texts])
 
     def predict_proba(self, texts: Iterable[str],
                       tokens: list[list[str]] | None = None) -> pd.DataFrame:
@@ -421,6 +461,9 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
         if len(getattr(self, "ordinal_coef_", ())):
             tensors["ordinal_coef"] = np.ascontiguousarray(self.ordinal_coef_, dtype=np.float32)
             tensors["ordinal_intercept"] = self.ordinal_intercept_.astype(np.float32)
+        if len(getattr(self, "static_coef_", ())):
+            tensors["static_coef"] = np.ascontiguousarray(self.static_coef_, dtype=np.float32)
+            tensors["static_intercept"] = self.static_intercept_.astype(np.float32)
         save_file(tensors, str(directory / WEIGHTS_FILE))
         terms = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
         (directory / VOCAB_FILE).write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
@@ -497,6 +540,13 @@ class LinearSentiment(ClassifierMixin, BaseEstimator):
         else:
             model.ordinal_coef_ = np.zeros((0, expected), dtype=np.float32)
             model.ordinal_intercept_ = np.zeros(0, dtype=np.float32)
+        model.static_coef_ = arrays.get("static_coef", np.zeros((0, 0), dtype=np.float32))
+        model.static_intercept_ = arrays.get("static_intercept", np.zeros(0, dtype=np.float32))
+        if len(model.static_coef_) and (model.static_coef_.shape[0] != len(LABELS)
+                                        or model.static_intercept_.shape != (len(LABELS),)):
+            raise ModelLoadError(f"Sentiment model in {directory} is inconsistent (static head "
+                                 f"{model.static_coef_.shape}).",
+                                 fix="rebuild it with `feedback-nlp train-sentiment`.")
         model.classes_ = np.array(LABELS, dtype=object)
         model.n_features_ = int(model.coef_.shape[1])
         model.meta_ = meta
