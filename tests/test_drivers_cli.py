@@ -56,3 +56,41 @@ def test_compare_period_without_rows_is_a_clear_error(sample_csv: Path,
                  "--before", "2019-01-01:2019-03-31", "--after", "2021-04-01:2021-06-30"])
     assert code == 2
     assert "No row dated between 2019-01-01 and 2019-03-31" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_compare_output_is_atomic_and_never_mixed(sample_csv: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 18: ``compare -o`` wrote its tables straight into the folder (next to any
+    older files, and half-written when interrupted). Now: a used folder is refused
+    before the work, --overwrite replaces a comparison folder whole, and an interrupted
+    write leaves the previous tables as they were."""
+    out = tmp_path / "cmp"
+    args = ["compare", str(sample_csv), *_COLUMNS, "--date", "date",
+            "--before", "2021-01-01:2021-03-31", "--after", "2021-04-01:2021-06-30",
+            "-o", str(out)]
+    assert main(args) == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert "comparison_overall.csv" in first
+    (out / "stale.txt").write_text("older run", encoding="utf-8")
+    capsys.readouterr()
+    assert main(args) == 2  # used folder, no --overwrite: refused, one line, nothing written
+    error = capsys.readouterr().err.strip()
+    assert "[E401]" in error and "--overwrite" in error and "\n" not in error
+    assert (out / "stale.txt").exists()
+
+    from feedback_nlp import io as fio
+
+    def fail(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt("stopped while writing")
+
+    monkeypatch.setattr(fio, "write_csv", fail)
+    assert main([*args, "--overwrite"]) == 130  # Ctrl-C while the tables are written
+    assert {p.name for p in out.iterdir()} == {*first, "stale.txt"}
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    monkeypatch.undo()
+
+    assert main([*args, "--overwrite"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(first)  # stale.txt is gone
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name or ".old-" in p.name]

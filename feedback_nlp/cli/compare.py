@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
     add_options(parser, "config", "score_scale", "seed", "sentiment_model", "embedding",
                 "taxonomy", "no_sentiment", "no_themes", no_themes="NPS seulement, sans thèmes")
     parser.add_argument("--top", type=int, default=10, help="thèmes affichés (défaut %(default)s)")
-    add_options(parser, "quiet")
+    add_options(parser, "overwrite", "quiet")
     parser.set_defaults(func=run)
 
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from feedback_nlp._progress import default_progress
     from feedback_nlp.drivers import compare_periods, parse_date_range
     from feedback_nlp.errors import OptionConflictError
-    from feedback_nlp.io import ensure_output_dir, write_csv
+    from feedback_nlp.io import check_output_folder, staged_output, write_csv
     from feedback_nlp.pipeline import analyze
 
     # Fail before the analysis, not after it.
@@ -61,19 +61,22 @@ def run(args: argparse.Namespace) -> int:
     if not args.date:
         raise OptionConflictError("compare needs the date column.", fix="add --date COLUMN.")
     config = build_config(args)
-    output = ensure_output_dir(args.output) if args.output else None
+    if args.output:  # refuse a used folder before the analysis (--overwrite replaces it)
+        check_output_folder(args.output, overwrite=args.overwrite)
     result = analyze(args.file, config=config, progress=default_progress(args.quiet),
                      delimiter=args.delimiter, encoding=args.encoding, **column_kwargs(args))
     if "nps_class" not in result.documents.columns:
         raise OptionConflictError("compare needs a score column.", fix="add --score COLUMN.")
     comparison = compare_periods(result, before, after, config)
     print(comparison.summary(top=args.top))
-    if output is not None:
-        for name, frame in (("comparison_overall", comparison.overall),
-                            ("comparison_themes", comparison.themes)):
-            if frame.empty:
-                continue
-            write_csv(frame, output / f"{name}.csv")
-            frame.to_parquet(output / f"{name}.parquet", index=False)
-        print(f"Tables écrites dans : {Path(output).resolve()}")
+    if args.output:
+        # Written into a temporary sibling folder, moved into place only when complete.
+        with staged_output(args.output, overwrite=args.overwrite) as stage:
+            for name, frame in (("comparison_overall", comparison.overall),
+                                ("comparison_themes", comparison.themes)):
+                if frame.empty:
+                    continue
+                write_csv(frame, stage / f"{name}.csv")
+                frame.to_parquet(stage / f"{name}.parquet", index=False)
+        print(f"Tables écrites dans : {Path(args.output).resolve()}")
     return 0

@@ -83,7 +83,7 @@ def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
 
 #: A folder holding one of these is a result folder (what ``--overwrite`` may replace whole):
 #: ``analyze`` / ``save`` write summary.json, ``themes fit`` writes theme_model/.
-RESULT_MARKERS = ("summary.json", "theme_model")
+RESULT_MARKERS = ("summary.json", "theme_model", "comparison_overall.csv")
 _OVERWRITE_FIX = ("pass --overwrite to replace it whole (API: save(path, overwrite=True)), "
                   "or choose another folder with -o / --output.")
 
