@@ -149,6 +149,7 @@ def worker_end2end(n: int, n_jobs: int) -> dict[str, Any]:
         "peak_rss_mb": round(peak_rss_mb()),
         "rows": len(result.documents), "segments": len(result.segments),
         "themes": len(result.themes), "has_sentiment": "sentiment" in result.segments.columns,
+        "sentiment_adaptation": result.info.get("sentiment_adaptation"),
     }
 
 

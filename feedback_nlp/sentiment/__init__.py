@@ -343,6 +343,9 @@ def adapt_run(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
                                             dtype="boolean")
     info["fit_reviews"] = result.info.get("fit_reviews")
     info["features_reused"] = matrix is not None
+    if features is not None and matrix is not None:
+        # built inside the sentiment stage: part of the adaptation's cost
+        info["features_seconds"] = round(features.seconds, 3)
     info["seconds"] = round(time.perf_counter() - started, 3)
     return documents, segments, info
 
