@@ -258,8 +258,8 @@ def markdown(data: dict[str, Any]) -> str:
     return "\n".join(md) + "\n"
 
 
-def full_size(data_dir: Path, reviews: pd.DataFrame, new: pd.DataFrame, weight: float,
-              seed: int) -> dict[str, Any]:
+def full_size(data_dir: Path, reviews: pd.DataFrame, new: pd.DataFrame,
+              weights_grid: list[float], seed: int) -> dict[str, Any]:
     """``B`` and ``B+e5`` at full size (every training-split row + the new domains; blend
     weight from the subsample's validation): the in-domain full test split and Booking
     (the two measures a full-size B leaves held out)."""
@@ -279,8 +279,9 @@ def full_size(data_dir: Path, reviews: pd.DataFrame, new: pd.DataFrame, weight: 
         head = LogisticRegression(C=4.0, max_iter=300, random_state=seed)
         head.fit(encode(rows["text"].tolist()), rows["label"].to_numpy(), sample_weight=weights)
     out: dict[str, Any] = {"rows": len(rows), "fit_s": round(time.perf_counter() - started, 1)}
-    for name, model in (("B full", Blend(linear, None, 0.0)),
-                        (f"B full+e5 (w={weight})", Blend(linear, head, weight))):
+    candidates = [("B full", Blend(linear, None, 0.0))]
+    candidates += [(f"B full+e5 (w={w})", Blend(linear, head, w)) for w in weights_grid]
+    for name, model in candidates:
         out[name] = {"in_domain_full_test": in_domain(model, test),
                      "booking": booking(model, data_dir)}
         print(f"  {name}: {out[name]}", flush=True)
@@ -295,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--full", action="store_true",
                         help="only the full-size B / B+e5 fit (in-domain full test, Booking)")
-    parser.add_argument("--full-weight", type=float, default=0.4)
+    parser.add_argument("--full-weight", default="0.4", help="blend weights, comma-separated")
     args = parser.parse_args(argv)
     data_dir = Path(args.data)
     reviews = load_reviews(data_dir)
@@ -312,7 +313,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.full:
         new_full = new_domain_rows(data_dir, 2 * args.cdiscount, args.seed)
         at_start = machine()
-        result = full_size(data_dir, reviews, new_full, args.full_weight, args.seed)
+        result = full_size(data_dir, reviews, new_full,
+                           [float(w) for w in args.full_weight.split(",")], args.seed)
         result.update(machine=at_start, command="python benchmarks/sentiment_candidates.py "
                       f"--full --cdiscount {args.cdiscount} --full-weight {args.full_weight}")
         result["machine"]["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
