@@ -6,12 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from feedback_nlp.cli._shared import (
-    add_column_options,
-    add_options,
-    build_config,
-    column_kwargs,
-)
+from feedback_nlp.cli._shared import add_column_options, add_options, build_config, column_kwargs
 
 EXAMPLE = """\
 Exemple :
