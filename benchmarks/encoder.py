@@ -29,6 +29,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from booking_eval import BOOKING_FILE, booking_scores, booking_units  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data"
 if not SHARED.is_dir():
     SHARED = Path("/work/shared/data")
@@ -409,21 +412,6 @@ def cached_teacher_proba(teacher: Any, folder: Path, texts: list[str], name: str
     return proba
 
 
-def booking_units() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Booking rows and their liked / disliked fields as units (as benchmarks/
-    sentiment_adapt.py builds them: cleaned, non-answers dropped)."""
-    from feedback_nlp.clean import clean_series, text_status
-
-    frame = pd.read_csv(SHARED / "fr_reviews_booking_paris_0to10.csv.gz")
-    units = []
-    for column, label in (("positive_text", "positive"), ("negative_text", "negative")):
-        cleaned = clean_series(frame[column].fillna("").astype(str))
-        for i, text in enumerate(cleaned):
-            if text and text_status(text, check_language=False)[0] == "ok":
-                units.append((i, text, label, len(text)))
-    return frame, pd.DataFrame(units, columns=["review", "text", "label", "length"])
-
-
 def domain_units(domain: str, sample: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """Opinion units of a star-rated review file and the reviews' labels from stars."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -471,26 +459,6 @@ def review_scores(units: pd.DataFrame, labels: np.ndarray, proba: np.ndarray,
                                              labels=list(LABELS), zero_division=0)), 4),
             "binary_accuracy": round(float((is_pos == (truth == "positive"))[polar].mean()), 4),
             "negative_recall": round(float((~is_pos)[neg].mean()), 4)}
-
-
-def booking_scores(frame: pd.DataFrame, units: pd.DataFrame, proba: np.ndarray
-                   ) -> dict[str, Any]:
-    """Liked / disliked fields (binary, negative recall: p_neg > p_pos) and hidden
-    complaints (reviews >= 9 with a disliked field -> >= 1 unit whose arg-max is
-    negative), as in benchmarks/sentiment_adapt.py."""
-    truth = units["label"].to_numpy()
-    review = units["review"].to_numpy()
-    negative = proba[:, 0] > proba[:, 2]
-    has_complaint = np.zeros(len(frame), dtype=bool)
-    has_complaint[review[truth == "negative"]] = True
-    high = (frame["score_0_10"] >= 9).to_numpy()
-    flagged = np.zeros(len(frame), dtype=bool)
-    np.logical_or.at(flagged, review, proba.argmax(axis=1) == 0)
-    return {"binary_accuracy": round(float((negative == (truth == "negative")).mean()), 4),
-            "negative_recall": round(float(negative[truth == "negative"].mean()), 4),
-            "positive_recall": round(float((~negative)[truth == "positive"].mean()), 4),
-            "hidden_complaints_recall": round(float(flagged[high & has_complaint].mean()), 4),
-            "false_alarms_clean_high": round(float(flagged[high & ~has_complaint].mean()), 4)}
 
 
 def booking_adapted(frame: pd.DataFrame, units: pd.DataFrame, proba: np.ndarray
@@ -552,7 +520,7 @@ def part_cascade(args: argparse.Namespace) -> dict[str, Any]:
     dev, test = order[: len(order) // 2], order[len(order) // 2:]
     d_fast = fast(units["text"].tolist())
     d_teacher = cached_teacher_proba(teacher, folder, units["text"].tolist(), "bank")
-    frame, b_units = booking_units()
+    frame, b_units = booking_units(SHARED / BOOKING_FILE)
     b_fast = fast(b_units["text"].tolist())
     b_teacher = cached_teacher_proba(teacher, folder, b_units["text"].tolist(), "booking")
     print("probabilities ready", flush=True)

@@ -43,10 +43,11 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from booking_eval import BOOKING_FILE, booking_scores, booking_units  # noqa: E402
 from clean_io import RESULTS, ROOT, SHARED, machine, write_results  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from feedback_nlp.clean import clean_series, text_status  # noqa: E402
+from feedback_nlp.clean import clean_series  # noqa: E402
 from feedback_nlp.segment import split_opinions  # noqa: E402
 from feedback_nlp.sentiment import LABELS, aggregate_units, load_model  # noqa: E402
 from feedback_nlp.sentiment.adapt import (  # noqa: E402
@@ -131,14 +132,7 @@ def unseen_domains(model: Any, data: Path, cdiscount: int) -> tuple[list[dict[st
 
 
 def booking(model: Any, data: Path) -> dict[str, Any]:
-    frame = pd.read_csv(data / "fr_reviews_booking_paris_0to10.csv.gz")
-    units = []
-    for column, label in (("positive_text", "positive"), ("negative_text", "negative")):
-        cleaned = clean_series(frame[column].fillna("").astype(str))
-        for i, text in enumerate(cleaned):
-            if text and text_status(text, check_language=False)[0] == "ok":
-                units.append((i, text, label, len(text)))
-    table = pd.DataFrame(units, columns=["review", "text", "label", "length"])
+    frame, table = booking_units(data / BOOKING_FILE)
     base = model.predict_proba(table["text"].tolist())[list(LABELS)].to_numpy()
     features = unit_features(table["text"].tolist())
     labels = score_labels(frame["score_0_10"].to_numpy(), "nps")
@@ -147,27 +141,15 @@ def booking(model: Any, data: Path) -> dict[str, Any]:
     has_complaint = np.zeros(len(frame), dtype=bool)
     has_complaint[review[truth == "negative"]] = True
     high = (frame["score_0_10"] >= 9).to_numpy()
-
-    def measure(proba: np.ndarray) -> dict[str, Any]:
-        negative = proba[:, 0] > proba[:, 2]
-        correct = np.where(truth == "negative", negative, ~negative)
-        flagged = np.zeros(len(frame), dtype=bool)
-        np.logical_or.at(flagged, review, proba.argmax(axis=1) == 0)
-        return {"binary_accuracy": round(float(correct.mean()), 4),
-                "negative_recall": round(float(negative[truth == "negative"].mean()), 4),
-                "positive_recall": round(float((~negative)[truth == "positive"].mean()), 4),
-                "hidden_complaints_recall": round(float(flagged[high & has_complaint].mean()), 4),
-                "false_alarms_clean_high": round(float(flagged[high & ~has_complaint].mean()), 4)}
-
     out: dict[str, Any] = {"reviews": len(frame), "units": len(table),
                            "hidden_complaint_reviews": int((high & has_complaint).sum()),
                            "clean_high_reviews": int((high & ~has_complaint).sum()),
                            "scored_by_label": {c: int((labels == c).sum()) for c in LABELS},
-                           "without": measure(base)}
+                           "without": booking_scores(frame, table, base)}
     for weight in WEIGHTS:
         result = adapt_units(review, base, labels, features=features,
                              unit_weights=np.sqrt(table["length"].to_numpy()), weight=weight)
-        out[f"w={weight}"] = measure(result.proba)
+        out[f"w={weight}"] = booking_scores(frame, table, result.proba)
     print(f"  booking: {out}", flush=True)
     return out
 
