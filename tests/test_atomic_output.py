@@ -146,3 +146,28 @@ def test_api_save_refuses_a_used_folder_unless_overwrite(tmp_path: Path) -> None
     assert not (out / "extra_from_first_run.parquet").exists()
     loaded = feedback_nlp.FeedbackAnalysis.load(out)
     assert len(loaded.documents) == 60 and _leftovers(tmp_path) == []
+
+
+def test_a_killed_runs_leftover_is_removed_by_the_next_run_and_live_ones_kept(tmp_path: Path) -> None:
+    """A SIGKILLed run cannot clean up: its ``.out.partial-…`` used to stay forever."""
+    import os
+    import subprocess
+    import sys
+
+    from feedback_nlp.io.write import _HOST
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    out = tmp_path / "out"
+    killed = tmp_path / f".out.partial-{_HOST}-{dead_pid}-0123abcd"
+    killed_old_name = tmp_path / f".out.old-{dead_pid}-0123abcd"  # name before the host part
+    running = tmp_path / f".out.partial-{_HOST}-{os.getpid()}-0123abcd"
+    elsewhere = tmp_path / f".out.partial-00000000-{dead_pid}-0123abcd"
+    other_target = tmp_path / f".other.partial-{_HOST}-{dead_pid}-0123abcd"
+    for folder in (killed, killed_old_name, running, elsewhere, other_target):
+        folder.mkdir()
+        (folder / "documents.parquet").write_bytes(b"half written")
+    assert _analyze(HOSTILE / "bom.csv", out) == 0
+    assert (out / "summary.json").is_file()
+    assert _leftovers(tmp_path) == sorted(p.name for p in (running, elsewhere, other_target))

@@ -12,8 +12,11 @@ import contextlib
 import json
 import math
 import os
+import re
 import secrets
 import shutil
+import socket
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,7 +145,8 @@ def staged_output(path: str | os.PathLike[str], *, overwrite: bool = False) -> I
     """
     target = Path(path)
     check_output_folder(target, overwrite=overwrite)
-    stage = target.parent / f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+    remove_stale_stages(target)
+    stage = target.parent / f".{target.name}.partial-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         stage.mkdir()
     except OSError as exc:
@@ -156,6 +160,46 @@ def staged_output(path: str | os.PathLike[str], *, overwrite: bool = False) -> I
     _move_into_place(stage, target, overwrite=overwrite)
 
 
+# Temporary folders carry the writing process: ".NAME.partial-HOST-PID-TOKEN" (HOST: a
+# short hash of the host name, so that a run on another machine sharing the folder is
+# never taken for a dead one here).
+_HOST = f"{zlib.crc32(socket.gethostname().encode()) & 0xFFFFFFFF:08x}"
+_STAGE_NAME = re.compile(r"\.(?P<name>.+)\.(?:partial|old)-(?:(?P<host>[0-9a-f]{8})-)?(?P<pid>\d+)-[0-9a-f]{8}")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's), or we cannot tell: keep its folder
+    return True
+
+
+def remove_stale_stages(target: Path) -> list[Path]:
+    """Remove the temporary folders a killed run (SIGKILL, power cut) left next to ``target``.
+
+    A run killed before it could clean up leaves ``.NAME.partial-…`` (or, killed while
+    replacing an old result, ``.NAME.old-…``). Only folders for this ``target`` whose
+    writing process is gone (same host, pid no longer running) are removed; a run still
+    going, or one from another machine, is left alone. Returns the removed folders.
+    """
+    removed: list[Path] = []
+    parent = target.parent
+    if not parent.is_dir():
+        return removed
+    for entry in parent.iterdir():
+        found = _STAGE_NAME.fullmatch(entry.name)
+        if not found or found["name"] != target.name or not entry.is_dir() or entry.is_symlink():
+            continue
+        if found["host"] not in (None, _HOST) or _process_alive(int(found["pid"])):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
 def _move_into_place(stage: Path, target: Path, *, overwrite: bool) -> None:
     try:
         check_output_folder(target, overwrite=overwrite)  # it may have changed during the run
@@ -165,7 +209,7 @@ def _move_into_place(stage: Path, target: Path, *, overwrite: bool) -> None:
     old = None
     try:
         if target.is_dir() and any(target.iterdir()):
-            old = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+            old = target.parent / f".{target.name}.old-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}"
             target.rename(old)
         elif target.is_dir():
             target.rmdir()
