@@ -166,3 +166,32 @@ def test_cascade_counts_the_units_it_routes(tiny_teacher, monkeypatch):
     proba = model.predict_proba(texts)
     assert list(proba.columns) == ["negative", "neutral", "positive"]
     assert model.scored == 4 and model.routed == int((margin(fast) < CASCADE_MARGIN).sum())
+
+
+def test_quick_sentiment_command_takes_the_mode(tmp_path, monkeypatch, capsys):
+    """`feedback-nlp sentiment` had no --sentiment-mode: only analyses could use the teacher."""
+    from feedback_nlp.cli import main
+
+    monkeypatch.setenv("FEEDBACK_NLP_TEACHER_DIR", str(tmp_path / "no-teacher"))
+    assert main(["sentiment", "Livraison en retard", "--sentiment-mode", "cascade"]) != 0
+    err = capsys.readouterr().err
+    assert "E301" in err and "scripts/train_teacher.py" in err
+    assert main(["sentiment", "Colis jamais reçu, remboursement refusé"]) == 0  # fast: no teacher
+    assert capsys.readouterr().out.startswith("négatif")
+
+
+@pytest.mark.slow
+def test_quick_sentiment_in_accurate_mode_uses_the_teacher(tiny_teacher, monkeypatch):
+    from feedback_nlp.sentiment.quick import sentiment_of_texts
+
+    e5, folder = tiny_teacher
+    monkeypatch.setenv("FEEDBACK_NLP_E5_DIR", str(e5))
+    texts = ["Colis jamais reçu, service client muet", "Livraison rapide, très contente"]
+    fast = sentiment_of_texts(texts)
+    accurate = sentiment_of_texts(texts, mode="accurate", teacher=folder)
+    units = [u for r in fast for u, _ in r.units]
+    expected = combine(load_model().predict_proba(units).to_numpy(),
+                       load_teacher(folder).predict_proba(units))
+    got = [r.p_negative for r in accurate]
+    assert len(units) == len(texts) and np.allclose(got, expected[:, 0], atol=1e-6)
+    assert not np.allclose(got, [r.p_negative for r in fast])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from feedback_nlp.cli._shared import add_options
+
 TRAIN_EXAMPLE = """\
 Exemple (reconstruit le modèle livré, graine 42, ~5-10 min sur 2 cœurs) :
   feedback-nlp train-sentiment --data ../shared/data --out models/sentiment-fr-3
@@ -22,8 +24,7 @@ def register(subparsers: Any) -> None:
         "sentiment", help="sentiment d'un ou plusieurs textes (vérification rapide)",
         description="Affiche le sentiment de chaque texte, par unité d'opinion et au global.")
     quick.add_argument("texts", nargs="+", metavar="TEXTE")
-    quick.add_argument("--sentiment-model", metavar="DIR",
-                       help="dossier d'un modèle de sentiment (défaut: modèle livré)")
+    add_options(quick, "sentiment_model", "sentiment_mode", "teacher")
     quick.set_defaults(func=run_sentiment)
 
     train = _training_parser(
@@ -71,7 +72,9 @@ def run_sentiment(args: argparse.Namespace) -> int:
     from feedback_nlp.sentiment.quick import sentiment_of_texts
 
     names = {"negative": "négatif", "neutral": "neutre", "positive": "positif"}
-    for result in sentiment_of_texts(args.texts, model_path=args.sentiment_model):
+    results = sentiment_of_texts(args.texts, model_path=args.sentiment_model,
+                                 mode=args.sentiment_mode or "fast", teacher=args.teacher)
+    for result in results:
         if result.sentiment is None:
             print(f"{result.text!r}: texte vide")
             continue

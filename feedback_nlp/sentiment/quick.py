@@ -29,13 +29,26 @@ class TextSentiment:
 
 
 def sentiment_of_texts(texts: Iterable[str], model: Any = None,
-                       model_path: str | Path | None = None) -> list[TextSentiment]:
-    """Sentiment of each text (``model``: a loaded model, else ``model_path`` or the shipped one)."""
+                       model_path: str | Path | None = None, mode: str = "fast",
+                       teacher: str | Path | None = None) -> list[TextSentiment]:
+    """Sentiment of each text (``model``: a loaded model, else ``model_path`` or the shipped one).
+
+    ``mode`` is :attr:`AnalysisConfig.sentiment_mode <feedback_nlp.config.AnalysisConfig>`:
+    ``"cascade"`` / ``"accurate"`` put the e5 teacher (folder ``teacher``, default
+    location otherwise) on top of the model, as an analysis does.
+    """
     from feedback_nlp.clean import clean_text
     from feedback_nlp.segment import split_opinions
     from feedback_nlp.sentiment import LABELS, aggregate_units, load_model
 
     model = model if model is not None else load_model(model_path)
+    if mode != "fast":
+        from feedback_nlp.config import AnalysisConfig
+        from feedback_nlp.encoders.cascade import with_teacher
+
+        config = AnalysisConfig(sentiment_mode=mode,  # type: ignore[arg-type]
+                                sentiment_teacher=None if teacher is None else str(teacher))
+        model = with_teacher(model, config)
     results = []
     for text in texts:
         units = split_opinions(clean_text(text)) or []
