@@ -131,7 +131,8 @@ def unseen_domains(model: Any, data: Path, cdiscount: int) -> tuple[list[dict[st
     return rows, runs
 
 
-def booking(model: Any, data: Path) -> dict[str, Any]:
+def booking(model: Any, data: Path, weights: tuple[float, ...] | None = None) -> dict[str, Any]:
+    """Booking scores without and with adaptation at each weight (default :data:`WEIGHTS`)."""
     frame, table = booking_units(data / BOOKING_FILE)
     base = model.predict_proba(table["text"].tolist())[list(LABELS)].to_numpy()
     features = unit_features(table["text"].tolist())
@@ -146,7 +147,7 @@ def booking(model: Any, data: Path) -> dict[str, Any]:
                            "clean_high_reviews": int((high & ~has_complaint).sum()),
                            "scored_by_label": {c: int((labels == c).sum()) for c in LABELS},
                            "without": booking_scores(frame, table, base)}
-    for weight in WEIGHTS:
+    for weight in weights or WEIGHTS:
         result = adapt_units(review, base, labels, features=features,
                              unit_weights=np.sqrt(table["length"].to_numpy()), weight=weight)
         out[f"w={weight}"] = booking_scores(frame, table, result.proba)
