@@ -100,6 +100,10 @@ class ModelBundle:
         ``"module:Class"`` of the fitted theme model (must live in ``feedback_nlp``).
     theme_model_files
         The files the model's ``save(dir)`` wrote, relative path -> bytes.
+    adaptation
+        The sentiment adaptation's fold models as numpy arrays
+        (:meth:`~feedback_nlp.sentiment.adapt.DomainModel.to_arrays`; empty: none), from
+        the run's pre-pass (:mod:`feedback_nlp.adaptation`).
     """
 
     config: dict[str, Any]
@@ -107,6 +111,7 @@ class ModelBundle:
     keep: tuple[str, ...] = ()
     theme_model_class: str | None = None
     theme_model_files: dict[str, bytes] = field(default_factory=dict)
+    adaptation: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, config: AnalysisConfig, columns: dict[str, str] | None = None, *,
@@ -139,7 +144,25 @@ class ModelBundle:
         for name in sorted(self.theme_model_files):
             h.update(name.encode())
             h.update(self.theme_model_files[name])
+        for name in sorted(self.adaptation):
+            h.update(name.encode())
+            value = self.adaptation[name]
+            h.update(value.tobytes() if isinstance(value, np.ndarray) else repr(value).encode())
         return h.hexdigest()[:16]
+
+    def with_adaptation(self, model: Any) -> ModelBundle:
+        """This bundle carrying a fitted sentiment adaptation (``None``: none)."""
+        from dataclasses import replace
+
+        return replace(self, adaptation=model.to_arrays() if model is not None else {})
+
+    def domain_model(self) -> Any:
+        """The sentiment adaptation to apply on a partition, or ``None``."""
+        if not self.adaptation:
+            return None
+        from feedback_nlp.sentiment.adapt import DomainModel
+
+        return DomainModel.from_arrays(self.adaptation)
 
     def theme_model(self) -> Any:
         """The fitted theme model, loaded once per process (``None`` when there is none)."""
@@ -211,8 +234,10 @@ def process_partition(frame: pd.DataFrame, bundle: ModelBundle, *,
         mapping = {role: bundle.columns.get(role) for role in ROLES}
         frame = map_columns(frame, mapping, keep=list(bundle.keep), row_offset=row_offset or 0)
     model = bundle.theme_model() if config.themes.enabled else None
+    adaptation = bundle.domain_model() if config.sentiment else None
     return stages.process_partition(frame.reset_index(drop=True), config,
-                                    columns=bundle.columns, theme_model=model)
+                                    columns=bundle.columns, theme_model=model,
+                                    adaptation=adaptation)
 
 
 def pack(documents: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
@@ -431,6 +456,7 @@ def analyze_dask(
         if total == 0:
             raise EmptyInputError("The Dask DataFrame has no rows.")
         bundle, sample_themes = _fit_on_sample(ddf, total, config, resolved, keep, progress)
+        bundle, adaptation = _adapt_bundle(ddf, bundle, offsets[:-1], total, client)
         head_documents, head_segments = process_partition(head, bundle, row_offset=0)
         frame = _map_packed(ddf, bundle, offsets[:-1], pack(head_documents, head_segments).iloc[:0],
                             client)
@@ -446,12 +472,68 @@ def analyze_dask(
     analysis = stages.aggregate(analysis, config, progress=progress)
     provenance = {"source": "Dask DataFrame", "columns": resolved, "engine": "dask",
                   "npartitions": int(ddf.npartitions)}
-    from feedback_nlp.sentiment import partitioned_adaptation_info  # issue 15
+    if adaptation is not None:  # issue 15: adapted on every engine
+        from feedback_nlp.adaptation import run_info
 
-    if (adaptation := partitioned_adaptation_info(config)) is not None:
-        provenance["sentiment_adaptation"] = adaptation
+        provenance["sentiment_adaptation"] = run_info(adaptation, documents, config)
     return stages.finish(analysis, config, rows_read=total, started=started,
                          provenance=provenance)
+
+
+def _adapt_bundle(ddf: Any, bundle: ModelBundle, offsets: list[int], total: int,
+                  client: Any) -> tuple[ModelBundle, dict[str, Any] | None]:
+    """Sentiment adaptation pre-pass on the workers (:mod:`feedback_nlp.adaptation`): the
+    fit sample, the fold models fitted once here, and the bundle that ships them."""
+    from feedback_nlp import adaptation
+
+    config = bundle.analysis_config
+    info = adaptation.start_info(config, bundle.columns)
+    if info != {}:
+        return bundle, info
+    started = time.perf_counter()
+    sample = _dask_fit_sample(ddf, ModelBundle(config=bundle.config, columns=bundle.columns,
+                                               keep=bundle.keep), offsets, total, client)
+    model, info = adaptation.fit(sample, config, sample_seconds=time.perf_counter() - started)
+    return bundle.with_adaptation(model), info
+
+
+def _dask_fit_sample(ddf: Any, plain: ModelBundle, offsets: list[int], total: int,
+                     client: Any) -> Any:
+    """The run's fit sample, each partition contributing its reviews of rank below a
+    bound; the bound starts near ``cap / rows`` (only those rows are processed) and
+    grows until the merged sample is full or holds every scored review. The sample does
+    not depend on the partitioning."""
+    import dask
+
+    from feedback_nlp.sentiment.adapt import MAX_FIT_REVIEWS, FitSample
+
+    fraction = 1.25 * MAX_FIT_REVIEWS / max(total, 1)
+    processed = 0
+    with dask.config.set({"dataframe.convert-string": False}):
+        parts = ddf.to_delayed()
+        while True:
+            below = fraction if fraction < 1 else float("inf")
+            tasks = [dask.delayed(_collect_partition)(part, plain, offset, below)
+                     for part, offset in zip(parts, offsets)]
+            samples = client.compute(tasks, sync=True) if client is not None \
+                else dask.compute(*tasks)
+            sample = FitSample.empty()
+            for part_sample in samples:
+                sample = sample.merge(part_sample)
+            processed += sample.rows_processed
+            if sample.full or below == float("inf"):
+                sample.rows_processed = processed
+                return sample
+            fraction *= 4
+
+
+def _collect_partition(frame: pd.DataFrame, plain: ModelBundle, row_offset: int,
+                       below: float) -> Any:
+    from feedback_nlp.adaptation import collect_part
+
+    mapping = {role: plain.columns.get(role) for role in ROLES}
+    mapped = map_columns(frame, mapping, keep=list(plain.keep), row_offset=row_offset)
+    return collect_part(mapped, plain.analysis_config, columns=plain.columns, below=below)
 
 
 def _connect(scheduler: str) -> Any:

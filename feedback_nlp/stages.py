@@ -37,7 +37,8 @@ CUTS = ("segment", "channel", "stage")
 
 def process_partition(frame: pd.DataFrame, config: AnalysisConfig, *,
                       columns: dict[str, str] | None = None, theme_model: Any = None,
-                      progress: Progress | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      progress: Progress | None = None,
+                      adaptation: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the per-row stages on one partition; pure function of its arguments.
 
     Parameters
@@ -54,6 +55,11 @@ def process_partition(frame: pd.DataFrame, config: AnalysisConfig, *,
         ``None`` (themes are then fitted later on all rows, or off).
     progress
         Progress reporter (one stage per step).
+    adaptation
+        Sentiment adaptation fitted by a run-level pre-pass
+        (:class:`~feedback_nlp.sentiment.adapt.DomainModel`, see
+        :mod:`feedback_nlp.adaptation`), applied to these units; ``None``: none here (a
+        one-process run adapts after this stage, :func:`~feedback_nlp.sentiment.adapt_run`).
 
     Returns
     -------
@@ -74,7 +80,8 @@ def process_partition(frame: pd.DataFrame, config: AnalysisConfig, *,
         from feedback_nlp.sentiment import annotate as annotate_sentiment
 
         with progress.stage("Sentiment", total=len(segments)) as step:
-            documents, segments = annotate_sentiment(documents, segments, config)
+            documents, segments = annotate_sentiment(documents, segments, config,
+                                                     adaptation=adaptation)
             step.advance(len(segments))
     if theme_model is not None and config.themes.enabled:
         documents, segments = assign_themes(theme_model, documents, segments)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from feedback_nlp import stages
 from feedback_nlp._progress import Progress, SilentProgress
+from feedback_nlp.adaptation import collect_stream, fit, run_info, start_info
 from feedback_nlp.config import AnalysisConfig
 from feedback_nlp.distributed import (
     ModelBundle,
@@ -206,16 +207,15 @@ def _analyze_into(folder: Path, source: Any, chunksize: int, config: AnalysisCon
                   "encoding": first.attrs.get("encoding"),
                   "delimiter": first.attrs.get("delimiter"), "columns": mapping,
                   "engine": "streaming", "chunksize": chunksize}
-    from feedback_nlp.sentiment import partitioned_adaptation_info  # issue 15
-
-    if (adaptation := partitioned_adaptation_info(config)) is not None:
-        provenance["sentiment_adaptation"] = adaptation
     del first
 
     bundle, sample_themes = _fit_on_reservoir(chunks, config, mapping, keep, reporter)
+    bundle, adaptation = _adapt_bundle(chunks, bundle, config, mapping, reporter)
     theme_model = bundle.theme_model() if sample_themes is not None else None
     documents_small, segments_small, written = _process_chunks(chunks(), bundle, config, folder,
                                                                  csv=csv, progress=reporter)
+    if adaptation is not None:  # issue 15: the count of scored reviews, from every row
+        provenance["sentiment_adaptation"] = run_info(adaptation, documents_small, config)
     analysis = stages.join_parts(documents_small, segments_small, theme_model=theme_model,
                                  sample_themes=sample_themes)
     del documents_small, segments_small
@@ -224,6 +224,22 @@ def _analyze_into(folder: Path, source: Any, chunksize: int, config: AnalysisCon
                              provenance=provenance, rows_written=written["documents"])
     _save_aggregates(analysis, folder, csv=csv, streamed=[n for n, rows in written.items() if rows])
     return analysis
+
+
+def _adapt_bundle(chunks: Any, bundle: ModelBundle, config: AnalysisConfig,
+                  mapping: dict[str, str],
+                  reporter: Progress) -> tuple[ModelBundle, dict[str, Any] | None]:
+    """Sentiment adaptation pre-pass (:mod:`feedback_nlp.adaptation`): one more read of
+    the file keeping only the fit sample (at most ``MAX_FIT_REVIEWS`` sparse review
+    vectors), the fold models fitted once, shipped to the chunks in the bundle."""
+    info = start_info(config, mapping)
+    if info != {}:
+        return bundle, info
+    with reporter.stage("Adaptation du sentiment (échantillon)"):
+        started = time.perf_counter()
+        sample = collect_stream(chunks(), config, mapping)
+        model, info = fit(sample, config, sample_seconds=time.perf_counter() - started)
+    return bundle.with_adaptation(model), info
 
 
 def _fit_on_reservoir(chunks: Any, config: AnalysisConfig, mapping: dict[str, str],

@@ -25,8 +25,8 @@ from feedback_nlp.pipeline import analyze_frame
 COLUMNS = {"text": "avis", "score": "note", "date": "date", "segment": "produit"}
 # Themes are fitted on a sample on a cluster: equality with one machine is checked on
 # the per-row stages and every aggregate that does not depend on the fitted model.
-# One pass adapts sentiment to the scores (issue 15), chunked / Dask runs do not: compare
-# like with like.
+# Sentiment adaptation (issue 15) is off here to keep these tests quick; its equality
+# across engines is tested in tests/test_adapt_engines.py.
 CONFIG = AnalysisConfig().replace(score_scale="stars", themes={"enabled": False},
                                   sentiment_adapt=False)
 

@@ -36,7 +36,7 @@ from feedback_nlp.sentiment.transformer import TransformerSentiment, finetune, i
 
 __all__ = ["LABELS", "LinearSentiment", "TransformerSentiment", "SentimentModel", "annotate",
            "aggregate_units", "default_model_path", "finetune", "load_model", "mark_negation",
-           "MIXED_THRESHOLD", "adapt_run", "adaptation_message", "partitioned_adaptation_info",
+           "MIXED_THRESHOLD", "adapt_run", "adaptation_message",
            "UnitFeatures", "keep_unit_features", "may_adapt"]
 
 #: Name of the shipped model folder under ``models/`` at the repository root.
@@ -175,10 +175,12 @@ def may_adapt(frame: pd.DataFrame, config: Any) -> bool:
     return int(frame["score"].notna().sum()) >= MIN_REVIEWS
 
 
-def _predict_units(model: SentimentModel, texts: list[str], batch: int) -> pd.DataFrame:
-    """Unit probabilities in batches; inside :func:`keep_unit_features`, a linear model's
-    tokens also give the adaptation features (one tokenisation for both)."""
-    kept = _KEPT.get() if isinstance(model, LinearSentiment) else None
+def _predict_units(model: SentimentModel, texts: list[str], batch: int,
+                   sink: UnitFeatures | None = None) -> pd.DataFrame:
+    """Unit probabilities in batches; inside :func:`keep_unit_features` (or with a
+    ``sink``), a linear model's tokens also give the adaptation features (one
+    tokenisation for both)."""
+    kept = (sink or _KEPT.get()) if isinstance(model, LinearSentiment) else None
     if kept is not None:
         kept.clear()
     parts = []
@@ -202,7 +204,8 @@ def _empty_segment_columns(segments: pd.DataFrame) -> pd.DataFrame:
 
 
 def annotate(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
-             model: SentimentModel | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+             model: SentimentModel | None = None,
+             adaptation: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add sentiment to ``segments`` (per opinion unit) and ``documents`` (per review).
 
     Parameters
@@ -214,6 +217,10 @@ def annotate(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
         model directory (``None``: the shipped model).
     model
         An already loaded model (overrides the config).
+    adaptation
+        Fitted in-domain models (:class:`~feedback_nlp.sentiment.adapt.DomainModel`) from a
+        run-level pre-pass (engines that cut the input): the units' calls are adapted here,
+        part by part, exactly as a one-process run adapts them (:func:`adapt_run`).
 
     Returns
     -------
@@ -231,7 +238,10 @@ def annotate(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
     batch = max(1, int(getattr(config, "batch_size", 4096) or 4096))
     if len(segments):
         texts = segments["text"].astype(str).tolist()
-        proba = _predict_units(model, texts, batch)
+        sink = UnitFeatures() if adaptation is not None else None
+        proba = _predict_units(model, texts, batch, sink)
+        if adaptation is not None:
+            proba = _adapted(adaptation, proba, texts, segments, sink)
         segments = segments.copy()
         segments["sentiment"] = np.asarray(LABELS, dtype=object)[proba.to_numpy().argmax(axis=1)]
         for column, label in zip(PROBA_COLUMNS, LABELS):
@@ -270,6 +280,19 @@ def annotate(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
     documents["n_opinions"] = pd.array(aligned["n_opinions"].where(keep).to_numpy(dtype=object),
                                        dtype="Int64")
     return documents, segments
+
+
+def _adapted(adaptation: Any, proba: pd.DataFrame, texts: list[str], segments: pd.DataFrame,
+             sink: UnitFeatures | None) -> pd.DataFrame:
+    """Unit probabilities blended with the fitted in-domain models (one part)."""
+    from feedback_nlp.sentiment.adapt import unit_features
+
+    matrix = sink.matrix_for(texts) if sink is not None else None
+    if matrix is None:
+        matrix = unit_features(texts)
+    adapted = adaptation.apply(matrix, segments["row_id"].to_numpy(dtype="int64"),
+                               proba.to_numpy(dtype="float64"))
+    return pd.DataFrame(adapted, columns=list(LABELS))
 
 
 def adapt_run(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
@@ -319,6 +342,7 @@ def adapt_run(documents: pd.DataFrame, segments: pd.DataFrame, config: Any,
     result = adapt_units(unit_review.astype(np.int64), base, labels,
                          unit_texts=texts, features=matrix,
                          unit_weights=np.sqrt(np.maximum(lengths, 1.0)),
+                         review_ids=documents["row_id"].to_numpy(dtype="int64"),
                          seed=int(getattr(config, "seed", 0)))
     info: dict[str, Any] = {"adapted": result.adapted, "scored_reviews": result.n_scored,
                             "code": result.code, "reason": result.reason, "message": result.message(),
@@ -356,16 +380,13 @@ _ADAPT_TEXT = {
            "no_score": "Sentiment non adapté : pas de colonne de score",
            "no_units": "Sentiment non adapté : aucune unité d'opinion",
            "too_few": "Sentiment non adapté : {n} réponses notées avec texte (il en faut {min})",
-           "too_uniform": "Sentiment non adapté : scores trop uniformes pour apprendre",
-           "streaming": "Sentiment non adapté : traitement par blocs / Dask (partitions "
-                        "indépendantes)"},
+           "too_uniform": "Sentiment non adapté : scores trop uniformes pour apprendre"},
     "en": {"adapted": "Sentiment adapted on {n} scored reviews (cross-fitted)",
            "off": "Sentiment not adapted: turned off (--no-adapt)",
            "no_score": "Sentiment not adapted: no score column",
            "no_units": "Sentiment not adapted: no opinion units",
            "too_few": "Sentiment not adapted: {n} scored reviews with text ({min} needed)",
-           "too_uniform": "Sentiment not adapted: scores too uniform to learn from",
-           "streaming": "Sentiment not adapted: chunked / Dask run (independent partitions)"},
+           "too_uniform": "Sentiment not adapted: scores too uniform to learn from"},
 }
 
 
@@ -379,17 +400,3 @@ def adaptation_message(info: dict[str, Any] | None, lang: str = "fr") -> str | N
     n = f"{int(info.get('scored_reviews') or 0):,}".replace(",", " " if lang == "fr" else ",")
     template = texts.get(code, info.get("message", ""))
     return template.format(n=n, min=info.get("min_reviews", ""))
-
-
-def partitioned_adaptation_info(config: Any) -> dict[str, Any] | None:
-    """``info["sentiment_adaptation"]`` of a streaming / Dask run: not adapted, because
-    partitions are scored independently and the step needs every scored review at once
-    (``None`` when sentiment is off)."""
-    if not getattr(config, "sentiment", True):
-        return None
-    if not getattr(config, "sentiment_adapt", True):
-        code, reason = "off", "turned off (sentiment_adapt=False / --no-adapt)"
-    else:
-        code, reason = "streaming", "chunked / Dask run (partitions are scored independently)"
-    return {"adapted": False, "scored_reviews": 0, "code": code, "reason": reason,
-            "message": f"sentiment not adapted: {reason}"}
