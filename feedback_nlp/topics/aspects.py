@@ -16,7 +16,10 @@ the theme model sends it to the general-satisfaction bucket, never to a theme.
 The fast path: no tagger at run time. ``models/aspects-fr`` ships a form -> noun-lemma lookup
 built once by ``scripts/build_theme_aspects.py`` from spaCy tags of our real reviews and
 spaCy's French lemma tables, plus the vectors of those lemmas (safetensors, float16). A unit
-costs one regex and a few dict lookups.
+costs one regex and a few dict lookups. Adjective homographs the tagger still called nouns
+("pratique" in "c'est très pratique", "surtaxé", "conséquent": an article comes before them in
+fewer than 20% of their occurrences in our reviews) are listed in the folder's
+``not_nouns.json`` with that evidence and dropped at load.
 
 Keywords and labels of aspect themes are counted on the same noun lemmas
 (:func:`aspect_terms`: lemmas plus pairs of nouns written next to each other, "délai
@@ -28,7 +31,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +88,9 @@ class AspectEmbedding:
         Corpus count of each lemma (for the SIF weights).
     vectors : ndarray, shape (n_lemmas, dim)
     name : str
+    not_nouns : iterable of str
+        Word forms that are not read as nouns even though ``lexicon`` has them (the folder's
+        ``not_nouns.json``: adjective homographs).
     sif : float, optional
         SIF smoothing ``a`` (Arora et al. 2017) to weight lemmas by rarity; None (default) =
         plain mean.
@@ -97,10 +103,12 @@ class AspectEmbedding:
     family_min_similarity = 0.6
 
     def __init__(self, lexicon: dict[str, int], lemmas: Sequence[str], counts: np.ndarray,
-                 vectors: np.ndarray, name: str = "aspects-fr", sif: float | None = None) -> None:
+                 vectors: np.ndarray, name: str = "aspects-fr", sif: float | None = None,
+                 not_nouns: Iterable[str] = ()) -> None:
         self.lemmas = list(lemmas)
+        skip = NON_SUBJECT | frozenset(not_nouns)
         self.lexicon = {form: row for form, row in lexicon.items()
-                        if self.lemmas[row] not in NON_SUBJECT and form not in NON_SUBJECT}
+                        if self.lemmas[row] not in NON_SUBJECT and form not in skip}
         counts = np.asarray(counts, dtype=np.float64)
         share = counts / max(counts.sum(), 1.0)
         self.weights = np.ones(len(self.lemmas), dtype=np.float32) if sif is None \
@@ -116,12 +124,15 @@ class AspectEmbedding:
         return int(self.vectors.shape[1])
 
     @classmethod
-    def load(cls, directory: str | Path = DEFAULT_ASPECTS_DIR, vectors: str = "") -> AspectEmbedding:
+    def load(cls, directory: str | Path = DEFAULT_ASPECTS_DIR, vectors: str = "",
+             keep_not_nouns: bool = False) -> AspectEmbedding:
         """Load ``lexicon.json`` + ``vocabulary.json`` + ``vectors.safetensors`` (no code runs).
 
         ``vectors="e5-static"`` replaces the folder's fastText vectors by the shipped static
         encoder's vector of each noun lemma (``models/e5-static-fr``, distilled from
-        multilingual-e5-small: :data:`E5_VECTORS`); the lexicon stays the folder's."""
+        multilingual-e5-small: :data:`E5_VECTORS`); the lexicon stays the folder's. The forms
+        of ``not_nouns.json`` (optional; adjective homographs) are left out of the lexicon
+        unless ``keep_not_nouns`` (the lexicon before 2026-11-30 21:45 UTC, for comparisons)."""
         from safetensors.numpy import load_file
 
         from feedback_nlp._safe import check_model_dir
@@ -133,7 +144,9 @@ class AspectEmbedding:
             lexicon = json.loads((path / "lexicon.json").read_text(encoding="utf-8"))
             vocabulary = json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))
             vectors_ = load_file(str(path / "vectors.safetensors"))["vectors"]
-        except (OSError, ValueError, KeyError) as exc:
+            not_nouns = [] if keep_not_nouns or not (path / "not_nouns.json").exists() else \
+                list(json.loads((path / "not_nouns.json").read_text(encoding="utf-8"))["forms"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelLoadError(f"cannot read the aspect model in {path}: {exc}",
                                  fix="run scripts/build_theme_aspects.py.") from exc
         if meta.get("format") != ASPECTS_FORMAT:
@@ -145,14 +158,15 @@ class AspectEmbedding:
 
             static = load_static()
             model = cls(lexicon, vocabulary["lemmas"], np.asarray(vocabulary["counts"]),
-                        static.word_vectors(vocabulary["lemmas"]), name=f"{name}+{static.name}")
+                        static.word_vectors(vocabulary["lemmas"]), name=f"{name}+{static.name}",
+                        not_nouns=not_nouns)
             model.family_min_similarity = E5_FAMILY_MIN_SIMILARITY
             return model
         if vectors:
             raise ModelLoadError(f"unknown aspect vectors {vectors!r}.",
                                  fix=f'use "" (the folder\'s own) or "{E5_VECTORS}".')
         return cls(lexicon, vocabulary["lemmas"], np.asarray(vocabulary["counts"]), vectors_,
-                   name=name)
+                   name=name, not_nouns=not_nouns)
 
     def lemma_rows(self, text: str) -> list[tuple[int, int]]:
         """``(token position, lemma row)`` of every noun of ``text``, in order."""
