@@ -52,15 +52,24 @@ from clean_io import RESULTS, ROOT, SHARED, machine, write_results  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 import sentiment_adapt as sa  # noqa: E402
+from booking_eval import BOOKING_FILE, booking_scores, booking_units  # noqa: E402
 
 from feedback_nlp.clean import clean_series  # noqa: E402
 from feedback_nlp.sentiment import LABELS  # noqa: E402
-from feedback_nlp.sentiment.adapt import score_labels  # noqa: E402
+from feedback_nlp.sentiment.adapt import (  # noqa: E402
+    DEFAULT_WEIGHT,
+    adapt_units,
+    score_labels,
+    unit_features,
+)
 from feedback_nlp.sentiment.linear import LinearSentiment  # noqa: E402
 from feedback_nlp.sentiment.train import (  # noqa: E402
+    booking_training_half,
     domain_weights,
+    group_weights,
     load_reviews,
     split_reviews,
+    training_rows,
     validation_split,
 )
 
@@ -288,6 +297,283 @@ def full_size(data_dir: Path, reviews: pd.DataFrame, new: pd.DataFrame,
     return out
 
 
+# ----------------------------------------------------------- full-size variants (session 3)
+
+def _new(factor: float, **more: float) -> dict[str, float]:
+    return {"cdiscount": factor, "public": factor, "banks": factor, **more}
+
+
+#: Full-size variants: training_rows() options + group weight factors (train.group_weights).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "B w=1": {"new_domains": True, "scale": None},
+    "B w=0.5": {"new_domains": True, "scale": _new(0.5)},
+    "B w=0.3": {"new_domains": True, "scale": _new(0.3)},
+    "B w=0.3 cdiscount 6k": {"new_domains": True, "cdiscount": 6_000, "scale": _new(0.3)},
+    "B w=0.3 + Booking units": {"new_domains": True, "booking": "units",
+                                "scale": _new(0.3, hotel=0.3)},
+    "B w=0.3 + Booking fields": {"new_domains": True, "booking": "fields",
+                                 "scale": _new(0.3, hotel=0.3)},
+    "B w=0.5 + Booking units": {"new_domains": True, "booking": "units",
+                                "scale": _new(0.5, hotel=0.5)},
+    "A + Booking units": {"booking": "units", "scale": {"hotel": 0.3}},
+}
+STATIC_GRID = (0.0, 0.1, 0.2, 0.3)
+GATE = 0.5  # gated head: blend only where |p_pos - p_neg| of the TF-IDF model < GATE
+VARIANTS_FILE = "sentiment_variants"
+
+
+class View:
+    """A fitted model seen with another static-head weight, optionally gated."""
+
+    def __init__(self, model: LinearSentiment, weight: float, gate: float | None = None):
+        import copy
+
+        self.plain = copy.copy(model)
+        self.plain.static_weight = 0.0
+        self.blend = copy.copy(model)
+        self.blend.static_weight = weight
+        self.weight, self.gate = weight, gate
+
+    def predict_proba(self, texts: list[str]) -> pd.DataFrame:
+        if self.weight == 0:
+            return self.plain.predict_proba(texts)
+        blend = self.blend.predict_proba(texts)
+        if self.gate is None:
+            return blend
+        base = self.plain.predict_proba(texts)
+        sure = (base["positive"] - base["negative"]).abs().to_numpy() >= self.gate
+        blend.loc[sure] = base.loc[sure].to_numpy()
+        return blend
+
+
+def booking_parts(model: Any, data: Path, seed: int) -> dict[str, Any]:
+    """Booking liked / disliked units scored on all reviews and on the half never trained
+    on by a '+ Booking' variant ("other reviews"), without and with adaptation."""
+    frame, units = booking_units(data / BOOKING_FILE)
+    base = model.predict_proba(units["text"].tolist())[list(LABELS)].to_numpy()
+    features = unit_features(units["text"].tolist())
+    labels = score_labels(frame["score_0_10"].to_numpy(), "nps")
+    other = ~booking_training_half(len(frame), seed)
+    out: dict[str, Any] = {}
+    for name, keep in (("all", np.ones(len(frame), dtype=bool)), ("other_half", other)):
+        positions = np.flatnonzero(keep)
+        remap = np.full(len(frame), -1)
+        remap[positions] = np.arange(len(positions))
+        sel = keep[units["review"].to_numpy()]
+        part = units[sel].reset_index(drop=True)
+        part["review"] = remap[part["review"].to_numpy()]
+        sub = frame.iloc[positions].reset_index(drop=True)
+        adapted = adapt_units(part["review"].to_numpy(), base[sel], labels[positions],
+                              features=features[np.flatnonzero(sel)],
+                              unit_weights=np.sqrt(part["length"].to_numpy()),
+                              weight=DEFAULT_WEIGHT)
+        out[name] = {"reviews": len(sub), "units": len(part),
+                     "without": booking_scores(sub, part, base[sel]),
+                     "adapted": booking_scores(sub, part, adapted.proba)}
+    return out
+
+
+def tricky(model: Any) -> dict[str, Any]:
+    frame = pd.read_csv(ROOT / "tests" / "data" / "sentiment_tricky_fr.csv")
+    proba = model.predict_proba(clean_series(frame["text"]).tolist()).to_numpy()
+    pred = np.asarray(LABELS, dtype=object)[proba.argmax(axis=1)]
+    ok = pred == frame["label"].to_numpy()
+    by = pd.Series(ok).groupby(frame["category"]).mean()
+    return {"n": len(frame), "accuracy": round(float(ok.mean()), 4),
+            "by_category": {k: round(float(v), 3) for k, v in by.items()}}
+
+
+def unit_speed(model: Any, test: pd.DataFrame, repeat: int = 3) -> dict[str, Any]:
+    """Opinion units/s, one process, one thread (units of 3,000 test reviews, best run)."""
+    from threadpoolctl import threadpool_limits
+
+    from feedback_nlp.segment import split_opinions
+
+    texts = test["text"].sample(n=3000, random_state=1).tolist()
+    units = [u.text for t in texts for u in split_opinions(t)]
+    runs = []
+    with threadpool_limits(limits=1):
+        model.predict_proba(units[:100])
+        for _ in range(repeat):
+            load = os.getloadavg()[0]
+            started = time.perf_counter()
+            model.predict_proba(units)
+            runs.append((time.perf_counter() - started, load))
+    best, load = min(runs)
+    return {"units": len(units), "units_per_s": round(len(units) / best),
+            "load_1min_at_best": round(load, 2)}
+
+
+def measure(name: str, model: Any, data: Path, test: pd.DataFrame, seed: int,
+            speed: bool) -> dict[str, Any]:
+    item = {"in_domain_full_test": in_domain(model, test), "booking": booking_parts(model, data,
+                                                                                     seed),
+            "tricky": tricky(model)}
+    if speed:
+        item["speed"] = unit_speed(model, test)
+    print(f"  {name}: {json.dumps(item)}", flush=True)
+    return item
+
+
+def fit_rows(rows: pd.DataFrame, scale: dict[str, float] | None, seed: int,
+             static: float) -> LinearSentiment:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        model = LinearSentiment(random_state=seed, class_weight=None, neutral_bias=-0.1,
+                                static_weight=static)
+        model.fit(rows["text"].tolist(), rows["label"].tolist(),
+                  sample_weight=group_weights(rows["group"], rows["label"], scale))
+    return model
+
+
+def _store(key: str, value: dict[str, Any]) -> None:
+    """Merge one variant's results into results/sentiment_variants.json (file lock: several
+    variants may run at once)."""
+    import fcntl
+
+    path = RESULTS / f"{VARIANTS_FILE}.json"
+    with open(RESULTS / f".{VARIANTS_FILE}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        stored[key] = value
+        path.write_text(json.dumps(stored, ensure_ascii=False, indent=2) + "\n",
+                        encoding="utf-8")
+        (RESULTS / f"{VARIANTS_FILE}.md").write_text(variants_markdown(stored),
+                                                     encoding="utf-8")
+
+
+def run_variant(name: str, data: Path, seed: int, loso: bool, static: float) -> None:
+    """Fit one variant at full size (neutral bias -0.1, static head fitted at ``static``,
+    seen at every weight of STATIC_GRID up to it and gated) and measure it; with ``loso``
+    also refit it without public services and without banks and score those domains."""
+    spec = VARIANTS[name]
+    options = {k: v for k, v in spec.items() if k != "scale"}
+    reviews = load_reviews(data)
+    reviews["split"] = split_reviews(reviews, seed=seed)
+    test = reviews[reviews["split"] == "test"]
+    at_start = machine()
+    started = time.perf_counter()
+    rows = training_rows(data, seed=seed, **options)
+    model = fit_rows(rows, spec["scale"], seed, static)
+    result: dict[str, Any] = {"spec": spec, "rows": len(rows),
+                              "rows_per_group": rows.groupby("group").size().to_dict(),
+                              "fit_s": round(time.perf_counter() - started, 1), "views": {}}
+    grid = [w for w in STATIC_GRID if w <= static]
+    views = [(f"static {w}", View(model, w)) for w in grid]
+    if static > 0:
+        views.append((f"static {static} gated {GATE}", View(model, static, GATE)))
+    for label, view in views:
+        result["views"][label] = measure(f"{name} / {label}", view, data, test, seed,
+                                         speed=label in ("static 0.0", f"static {static}"))
+    result["machine"] = at_start
+    result["command"] = (f"python benchmarks/sentiment_candidates.py --variant '{name}'"
+                         + (" --loso" if loso else "") + f" --static {static}")
+    at_start["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    _store(name, result)
+    if loso:
+        result["loso"] = {}
+        for domain, group in (("public", "public"), ("banks", "banks")):
+            fitted = fit_rows(training_rows(data, seed=seed, without=[group], **options),
+                              spec["scale"], seed, static)
+            result["loso"][domain] = {label: held_domain(View(fitted, w, g), data, HELD[domain])
+                                      for label, w, g in
+                                      [(f"static {w}", w, None) for w in grid]
+                                      + ([(f"static {static} gated {GATE}", static, GATE)]
+                                         if static > 0 else [])}
+            print(f"  {name} LOSO {domain}: {result['loso'][domain]}", flush=True)
+        at_start["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
+        _store(name, result)
+
+
+def run_reference(data: Path, seed: int, model_dir: Path | None = None) -> None:
+    """A saved model (default: the shipped one) measured as the variants. For the shipped
+    model, public services and banks are held out as they are (it never trained on them);
+    a model that trained on them gets no LOSO row here (see ``--variant ... --loso``)."""
+    from feedback_nlp.sentiment import default_model_path
+
+    folder = Path(model_dir) if model_dir else Path(default_model_path())
+    model = LinearSentiment.load(folder)
+    reviews = load_reviews(data)
+    reviews["split"] = split_reviews(reviews, seed=seed)
+    at_start = machine()
+    name = "shipped" if model_dir is None else "saved"
+    views = {name: measure(name, model, data, reviews[reviews["split"] == "test"], seed, True)}
+    if model.static_weight > 0:
+        views["saved, head gated"] = measure("gated", View(model, model.static_weight, GATE),
+                                             data, reviews[reviews["split"] == "test"], seed,
+                                             False)
+    result: dict[str, Any] = {"views": views, "model": folder.name, "machine": at_start,
+                              "meta_command": model.meta_.get("command"),
+                              "neutral_bias": model.neutral_bias,
+                              "command": "python benchmarks/sentiment_candidates.py --reference"
+                                         + (f" --model {folder}" if model_dir else "")}
+    trained = set(model.meta_.get("training_data", []))
+    if not trained & set(HELD.values()):
+        result["loso"] = {d: {name: held_domain(model, data, HELD[d])} for d in HELD}
+    result["machine"]["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    _store("reference" if model_dir is None else f"{folder.name} (train_default)", result)
+
+
+def _b(r: dict[str, Any]) -> str:
+    return (f"{r['binary_accuracy']:.3f} / {r['negative_recall']:.3f} / "
+            f"{r['hidden_complaints_recall']:.3f}")
+
+
+def variants_markdown(stored: dict[str, Any]) -> str:
+    md = ["# Sentiment: full-size variants for a retrained shipped model (issue 15)", "",
+          "Every variant is fitted on the full training split of the original files (auto, "
+          "e-shops, insurance) plus, for B, the training split (80%) of the 2026-11 new-domain "
+          "files (Cdiscount stratified sample, public services, banks; TripAdvisor hotel left "
+          "out), and for '+ Booking' the liked / disliked fields of a seeded half of the "
+          "Booking reviews (`units`: cut into opinion units with `split_opinions`, each keeping "
+          "its field's label; `fields`: whole fields). `w` = weight factor of the new groups "
+          "(`train.group_weights`). Neutral bias fixed at -0.1 here (re-tuned on the "
+          "validation slice by `train_default` for a shipped build). `static w`: the e5-static "
+          "head blended at weight w (`gated`: only where |p_pos − p_neg| of the TF-IDF model "
+          "< 0.5). Floor: in-domain full test binary ≥ 0.966 (sentiment-fr-3: 0.9657).", "",
+          "**Booking, all reviews** is held out only for variants without '+ Booking'; "
+          "**Booking, other reviews (domain seen in training)** is the half no variant trained "
+          "on. The decisive held-out judges are the in-domain floor and leave-one-domain-out "
+          "(LOSO: refitted without the domain, review level, macro-F1 / binary).", "",
+          "| variant | view | in-domain full test macro-F1 / binary | Booking all: binary / "
+          "neg recall / hidden | adapted | Booking other reviews | adapted | tricky acc "
+          "(negation / contrast) | units/s |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, item in stored.items():
+        for label, r in item.get("views", {}).items():
+            b = r["booking"]
+            seen = "booking" in item.get("spec", {}) and item["spec"].get("booking")
+            allb = "(trained on half)" if seen else _b(b["all"]["without"])
+            alla = "–" if seen else _b(b["all"]["adapted"])
+            t = r["tricky"]
+            speed = f"{r['speed']['units_per_s']:,}" if "speed" in r else "–"
+            md.append(f"| {name} | {label} | {_pair(r['in_domain_full_test'])} | {allb} | {alla} "
+                      f"| {_b(b['other_half']['without'])} | {_b(b['other_half']['adapted'])} | "
+                      f"{t['accuracy']:.3f} ({t['by_category'].get('negation', 0):.2f} / "
+                      f"{t['by_category'].get('contrast', 0):.2f}) | {speed} |")
+    md += ["", "## Leave-one-domain-out (held-out public services Google 2,257 reviews, banks "
+           "Google Africa 3,094; review level macro-F1 / binary, without / adapted on its stars)",
+           "", "| variant | view | public services | adapted | banks Africa | adapted |",
+           "|---|---|---|---|---|---|"]
+    for name, item in stored.items():
+        loso = item.get("loso", {})
+        for label in (loso.get("public") or loso.get("banks") or {}):
+            cells = []
+            for domain in ("public", "banks"):
+                r = loso.get(domain, {}).get(label)
+                cells += [_pair(r["without"]), _pair(r["adapted"])] if r else ["–", "–"]
+            md.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
+    md += ["", "## Runs", ""]
+    for name, item in stored.items():
+        m = item["machine"]
+        md.append(f"- {name}: {m['date']}, {m['processor']} ({m['cpu_count']} cores shared), "
+                  f"load {m.get('load_avg_at_start')} -> {m.get('load_avg_at_end')}; "
+                  f"`{item['command']}`" + (f"; {item['rows']:,} rows {item['rows_per_group']}, "
+                                            f"fit + load {item['fit_s']} s" if "rows" in item
+                                            else ""))
+    return "\n".join(md) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=str(SHARED))
@@ -297,8 +583,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full", action="store_true",
                         help="only the full-size B / B+e5 fit (in-domain full test, Booking)")
     parser.add_argument("--full-weight", default="0.4", help="blend weights, comma-separated")
+    parser.add_argument("--variant", choices=sorted(VARIANTS),
+                        help="one full-size variant (results/sentiment_variants.*)")
+    parser.add_argument("--loso", action="store_true", help="with --variant: LOSO refits")
+    parser.add_argument("--static", type=float, default=0.3,
+                        help="with --variant: static head weight fitted (0: none)")
+    parser.add_argument("--reference", action="store_true",
+                        help="the shipped model (or --model DIR), measured as the variants")
+    parser.add_argument("--model", help="with --reference: a saved model folder")
     args = parser.parse_args(argv)
     data_dir = Path(args.data)
+    if args.variant:
+        run_variant(args.variant, data_dir, args.seed, args.loso, args.static)
+        return
+    if args.reference:
+        run_reference(data_dir, args.seed, Path(args.model) if args.model else None)
+        return
     reviews = load_reviews(data_dir)
     reviews["split"] = split_reviews(reviews, seed=args.seed)
     train = reviews[reviews["split"] == "train"].sample(n=args.sample, random_state=args.seed)

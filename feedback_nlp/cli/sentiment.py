@@ -36,6 +36,17 @@ def register(subparsers: Any) -> None:
     train.add_argument("--out", required=True, help="dossier du modèle à écrire")
     train.add_argument("--seed", type=int, default=42, help="graine (défaut %(default)s)")
     train.add_argument("--sample", type=int, help="n'utiliser que N avis d'entraînement (essai)")
+    train.add_argument("--new-domains", action="store_true",
+                       help="ajouter les domaines de 2026-11 (Cdiscount, services publics, banques)")
+    train.add_argument("--cdiscount", type=int, default=12_000,
+                       help="avis Cdiscount gardés (échantillon par étiquette, défaut %(default)s)")
+    train.add_argument("--scale", default="",
+                       help="facteurs de poids par groupe, ex. cdiscount=0.3,public=0.3")
+    train.add_argument("--booking", choices=("units", "fields"),
+                       help="ajouter les champs aimé / pas aimé d'une moitié des avis Booking "
+                            "(units : coupés en unités d'opinion)")
+    train.add_argument("--static-weight", type=float, default=0.0,
+                       help="poids de la tête e5-static (défaut %(default)s : aucune)")
     train.set_defaults(func=run_train)
 
     tune = _training_parser(
@@ -88,9 +99,21 @@ def run_sentiment(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from feedback_nlp.errors import InputFileError
     from feedback_nlp.sentiment.train import train_default
 
-    out = train_default(args.data, args.out, seed=args.seed, sample=args.sample)
+    scale = {}
+    for item in filter(None, (part.strip() for part in args.scale.split(","))):
+        group, _, factor = item.partition("=")
+        try:
+            scale[group.strip()] = float(factor)
+        except ValueError:
+            raise InputFileError(f"--scale {item!r} is not GROUP=FACTOR.",
+                                 fix="e.g. --scale cdiscount=0.3,public=0.3") from None
+    params = {"static_weight": args.static_weight} if args.static_weight else None
+    out = train_default(args.data, args.out, seed=args.seed, sample=args.sample,
+                        new_domains=args.new_domains, cdiscount=args.cdiscount,
+                        scale=scale or None, booking=args.booking, params=params)
     print(f"Modèle écrit dans {out}")
     return 0
 
