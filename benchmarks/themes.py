@@ -120,13 +120,14 @@ def run_backend(name: str, texts: list[str], seeds: list[int], fit_sample: int |
         if trace:
             tracemalloc.start()
         start = time.perf_counter()
-        embedder = get_embedder(name)
+        embedder = gold_embedding(name) if name == PREVIOUS_DEFAULT else get_embedder(name)
         vectors = embedder.embed(texts)
         embed_s = time.perf_counter() - start
         settings = dict(params)
         if fit_sample is not None:
             settings["fit_sample"] = fit_sample
-        model = ThemeModel(embedding=name, random_state=seed, **settings)  # type: ignore[arg-type]
+        model = ThemeModel(embedding=embedder if name == PREVIOUS_DEFAULT else name,
+                           random_state=seed, **settings)  # type: ignore[arg-type]
         ids = model.fit_transform(texts, vectors)
         seconds = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1] if trace else float("nan")
@@ -748,7 +749,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reviews", type=int, default=20_000)
     parser.add_argument("--backends", default="default,spacy",
-                        help="embedding backends run with ThemeModel's default settings")
+                        help="embedding backends run with ThemeModel's default settings "
+                        f"('previous' = {PREVIOUS_DEFAULT!r})")
     parser.add_argument("--candidates", default="umap:20000:200,umap:10000:200,"
                         "umap:10000:100,umap:5000:200,pca:10000",
                         help="speed candidates on the default backend: reducer:fit_sample:epochs")
@@ -805,7 +807,8 @@ def main() -> None:
         cold.append(run_cold(small, "1,000 reviews"))
         cold.append(run_cold(texts, f"{args.reviews:,} reviews"))
         print("cold", cold, flush=True)
-    for backend in [b for b in args.backends.split(",") if b]:
+    for backend in [PREVIOUS_DEFAULT if b == "previous" else b
+                    for b in args.backends.split(",") if b]:
         results[backend] = run_backend(backend, texts, seeds)
         print(backend, "done", round(time.perf_counter() - started), "s", flush=True)
     for spec in [c for c in args.candidates.split(",") if c]:
