@@ -735,8 +735,8 @@ def main(argv: list[str] | None = None) -> None:
         return now
 
     data: dict[str, Any] = {"machine": machine(), "versions": versions(),
-                            "command": "python benchmarks/sentiment.py "
-                            + " ".join(sys.argv[1:] if argv is None else argv)}
+                            "command": " ".join(["python benchmarks/sentiment.py",
+                                                 *(sys.argv[1:] if argv is None else argv)])}
     model = LinearSentiment.load(args.model)
     data["model"] = getattr(model, "meta_", {}).get("name") or Path(args.model).name
     reviews = load_reviews(args.data)

@@ -1,6 +1,9 @@
 """Sentiment adapted to a run's own scores (feedback_nlp.sentiment.adapt), measured on
-domains the model never trained on. Part of ``benchmarks/sentiment.py``
-(``--adapt-only`` runs just this part); writes ``benchmarks/results/sentiment_adapt.*``.
+domains the model never trained on: blend-weight and threshold studies, the step and
+end-to-end cost runs; writes ``benchmarks/results/sentiment_adapt.*``. The headline
+figures (held-out domains and Booking with and without adaptation, side by side with the
+lexicon tools) come from ``benchmarks/sentiment.py``, which reuses ``Run``, ``booking``,
+``load_domain`` and ``cost`` from here.
 
 Protocol (every figure: without adaptation = the shipped model alone, side by side):
 
