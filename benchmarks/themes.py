@@ -863,7 +863,7 @@ def main() -> None:
                      f"{row['diversity']:.2f} | {row['npmi']:.3f} | {row['ari_3_seeds']:.2f} | "
                      f"{load} |")
     lines += ["", "Backend rows use ThemeModel's defaults; `default, reducer:fit_sample:epochs` "
-              "rows vary one setting on the shipped LSA embedding. Fit time = embedding + fit on "
+              "rows vary one setting on the default embedding. Fit time = embedding + fit on "
               "the sample + assignment of every unit, in one warm process (imports and numba "
               "cache loading are paid by the first row). Peak memory is Python-traced "
               "(tracemalloc, backend rows only), not RSS. LDA assigns every unit with a keyword "
