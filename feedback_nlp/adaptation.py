@@ -5,11 +5,12 @@ A one-process run adapts sentiment to the run's own scores after its sentiment s
 three steps, with the same result:
 
 1. **pre-pass** (:func:`collect_part` on each part, :func:`collect_stream` over chunks):
-   the fit sample, i.e. the ``MAX_FIT_REVIEWS`` scored reviews of lowest seeded rank of
-   their ``row_id`` (:func:`feedback_nlp.sentiment.adapt.review_rank`), with their labels
-   and review vectors. Only rows that may still enter the sample are cleaned, segmented
-   and featurised, in rank order: on a large input about ``cap * (1 + ln(n / cap))`` rows,
-   not the whole file; memory is the sample's sparse vectors;
+   the fit sample, i.e. the ``MAX_FIT_REVIEWS`` (cap) scored reviews of lowest seeded rank
+   of their ``row_id`` (:func:`feedback_nlp.sentiment.adapt.review_rank`), with their
+   labels and review vectors. Only rows that can enter the sample are cleaned, segmented
+   and featurised, in rank order: about 1.25 x the cap rows, whatever the size of the file
+   (streaming keeps the raw rows of lowest rank while reading; Dask partitions take the
+   rows below a rank bound); memory is those raw rows and the sample's sparse vectors;
 2. **fit** once (:func:`fit`): the fold models, as plain numpy arrays
    (:class:`~feedback_nlp.sentiment.adapt.DomainModel`), shipped to the workers in the
    ``ModelBundle``;
@@ -34,6 +35,8 @@ __all__ = ["collect_part", "collect_stream", "fit", "run_info", "start_info"]
 
 #: Rows cleaned and segmented at a time by the pre-pass (in rank order).
 BATCH_ROWS = 4_000
+#: Raw rows with a score kept by the streaming pre-pass, per review of the fit sample.
+HEADROOM = 1.25
 
 
 def start_info(config: AnalysisConfig, mapping: dict[str, Any]) -> dict[str, Any] | None:
@@ -87,8 +90,7 @@ def collect_part(frame: pd.DataFrame, config: AnalysisConfig, *, columns: dict[s
     if "score" not in frame.columns or not len(frame):
         return sample
     ranks = review_rank(frame["row_id"].to_numpy(dtype="int64"), config.seed)
-    filled = frame["score"].fillna("").astype(str).str.strip() != ""
-    candidates = np.flatnonzero(filled.to_numpy() & (ranks < below))
+    candidates = np.flatnonzero(_filled_scores(frame) & (ranks < below))
     candidates = candidates[np.argsort(ranks[candidates], kind="stable")]
     processed = 0
     for start in range(0, len(candidates), BATCH_ROWS):
@@ -101,15 +103,59 @@ def collect_part(frame: pd.DataFrame, config: AnalysisConfig, *, columns: dict[s
     return sample
 
 
-def collect_stream(chunks: Any, config: AnalysisConfig, columns: dict[str, str]) -> Any:
-    """Fit sample of a stream of chunks (:func:`collect_part` on each, merged): the same
-    sample whatever the chunk size. Keeps only the sample in memory."""
-    from feedback_nlp.sentiment.adapt import FitSample
+def _filled_scores(frame: pd.DataFrame) -> np.ndarray:
+    return (frame["score"].fillna("").astype(str).str.strip() != "").to_numpy()
 
-    sample = FitSample.empty()
+
+def _lowest_ranked(chunks: Any, seed: int, size: int) -> tuple[pd.DataFrame | None, bool]:
+    """The ``size`` rows with a score cell of lowest rank, raw (no cleaning), over a stream
+    of chunks; and whether rows were left out (more than ``size``)."""
+    from feedback_nlp.sentiment.adapt import review_rank
+
+    kept: pd.DataFrame | None = None
+    bound, left_out = float("inf"), False
     for chunk in chunks:
+        if "score" not in chunk.columns:
+            return None, False
+        ranks = review_rank(chunk["row_id"].to_numpy(dtype="int64"), seed)
+        take = _filled_scores(chunk) & (ranks < bound)
+        left_out = left_out or bool(np.isfinite(bound) and (_filled_scores(chunk) & ~take).any())
+        part = chunk.loc[take].assign(_rank=ranks[take])
+        kept = part if kept is None else pd.concat([kept, part], ignore_index=True)
+        if len(kept) >= size:
+            left_out = left_out or len(kept) > size
+            kept = kept.sort_values(["_rank", "row_id"], kind="stable").head(size)
+            bound = float(kept["_rank"].max())
+    if kept is None:
+        return None, False
+    return kept.sort_values("row_id").drop(columns="_rank").reset_index(drop=True), left_out
+
+
+def collect_stream(chunks: Any, config: AnalysisConfig, columns: dict[str, str]) -> Any:
+    """Fit sample of a file read as chunks (``chunks()`` gives a fresh iterator): the same
+    sample whatever the chunk size.
+
+    One read keeps the raw rows with a score of lowest rank, :data:`HEADROOM` times the
+    cap (bounded memory, nothing cleaned yet); only those are cleaned and segmented
+    (:func:`collect_part`). When fewer than the cap of them are usable while rows were
+    left out (many unusable texts or scores), a second read looks at every chunk
+    (rank order within each, stopping as soon as nothing can enter).
+    """
+    from feedback_nlp.sentiment.adapt import MAX_FIT_REVIEWS, FitSample
+
+    cap = MAX_FIT_REVIEWS
+    kept, left_out = _lowest_ranked(chunks(), config.seed, int(HEADROOM * cap) + 1)
+    if kept is None:
+        return FitSample.empty(cap)
+    sample = collect_part(kept, config, columns=columns, cap=cap)
+    if sample.full or not left_out:
+        return sample
+    first = sample.rows_processed
+    sample = FitSample.empty(cap)
+    for chunk in chunks():
         sample = sample.merge(collect_part(chunk, config, columns=columns, below=sample.below,
-                                           cap=sample.cap))
+                                           cap=cap))
+    sample.rows_processed += first
     return sample
 
 

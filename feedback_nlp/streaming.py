@@ -230,14 +230,15 @@ def _adapt_bundle(chunks: Any, bundle: ModelBundle, config: AnalysisConfig,
                   mapping: dict[str, str],
                   reporter: Progress) -> tuple[ModelBundle, dict[str, Any] | None]:
     """Sentiment adaptation pre-pass (:mod:`feedback_nlp.adaptation`): one more read of
-    the file keeping only the fit sample (at most ``MAX_FIT_REVIEWS`` sparse review
-    vectors), the fold models fitted once, shipped to the chunks in the bundle."""
+    the file keeping the raw rows of lowest rank (about 1.25 x ``MAX_FIT_REVIEWS``), the
+    fit sample built from them, the fold models fitted once and shipped to the chunks in
+    the bundle."""
     info = start_info(config, mapping)
     if info != {}:
         return bundle, info
     with reporter.stage("Adaptation du sentiment (échantillon)"):
         started = time.perf_counter()
-        sample = collect_stream(chunks(), config, mapping)
+        sample = collect_stream(chunks, config, mapping)
         model, info = fit(sample, config, sample_seconds=time.perf_counter() - started)
     return bundle.with_adaptation(model), info
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import feedback_nlp
+from feedback_nlp import adaptation
 from feedback_nlp.config import AnalysisConfig
 from feedback_nlp.distributed import analyze_dask, read_dask
 from feedback_nlp.sentiment import adapt as adapt_mod
@@ -62,6 +63,12 @@ def test_every_engine_adapts_alike_on_a_capped_sample(export, tmp_path, monkeypa
     _same_sentiment(one, dask.documents, dask.segments)
     _same_sentiment(one, pd.read_parquet(tmp_path / "stream" / "documents.parquet"),
                     pd.read_parquet(tmp_path / "stream" / "segments.parquet"))
+    # too little headroom (as with many unusable rows): a second read looks at every chunk
+    monkeypatch.setattr(adaptation, "HEADROOM", 0.5)
+    again = analyze_stream(export, tmp_path / "again", chunksize=300, config=CONFIG, **COLUMNS)
+    assert again.info["sentiment_adaptation"]["sample_rows_processed"] > 600
+    _same_sentiment(one, pd.read_parquet(tmp_path / "again" / "documents.parquet"),
+                    pd.read_parquet(tmp_path / "again" / "segments.parquet"))
     saved = json.loads((tmp_path / "stream" / "summary.json").read_text(encoding="utf-8"))
     assert saved["sentiment_adaptation"]["message"] == infos[0]["message"]
     assert "Sentiment adapté au domaine sur" in streamed.summary()
