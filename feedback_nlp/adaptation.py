@@ -31,7 +31,8 @@ from feedback_nlp.config import AnalysisConfig
 from feedback_nlp.prepare import prepare_documents
 from feedback_nlp.segment import segment_documents
 
-__all__ = ["collect_part", "collect_stream", "fit", "run_info", "start_info"]
+__all__ = ["RankedRows", "collect_part", "collect_stream", "fit", "ranked_rows", "run_info",
+           "start_info"]
 
 #: Rows cleaned and segmented at a time by the pre-pass (in rank order).
 BATCH_ROWS = 4_000
@@ -107,48 +108,77 @@ def _filled_scores(frame: pd.DataFrame) -> np.ndarray:
     return (frame["score"].fillna("").astype(str).str.strip() != "").to_numpy()
 
 
-def _lowest_ranked(chunks: Any, seed: int, size: int) -> tuple[pd.DataFrame | None, bool]:
-    """The ``size`` rows with a score cell of lowest rank, raw (no cleaning), over a stream
-    of chunks; and whether rows were left out (more than ``size``)."""
-    from feedback_nlp.sentiment.adapt import review_rank
+class RankedRows:
+    """The ``size`` raw rows with a score cell of lowest rank over a stream of chunks
+    (:meth:`add` each chunk; nothing is cleaned), and whether rows were left out. Lets
+    the streaming engine collect them while it reads the file for another reason (the
+    theme reservoir), instead of one more read."""
 
-    kept: pd.DataFrame | None = None
-    bound, left_out = float("inf"), False
-    for chunk in chunks:
+    def __init__(self, seed: int, size: int) -> None:
+        self.seed, self.size = seed, size
+        self.kept: pd.DataFrame | None = None
+        self.bound, self.left_out, self.fed, self.no_score = float("inf"), False, False, False
+        self.seconds = 0.0
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        from feedback_nlp.sentiment.adapt import review_rank
+
+        started = time.perf_counter()
+        self.fed = True
         if "score" not in chunk.columns:
-            return None, False
-        ranks = review_rank(chunk["row_id"].to_numpy(dtype="int64"), seed)
-        take = _filled_scores(chunk) & (ranks < bound)
-        left_out = left_out or bool(np.isfinite(bound) and (_filled_scores(chunk) & ~take).any())
+            self.no_score = True
+            return
+        ranks = review_rank(chunk["row_id"].to_numpy(dtype="int64"), self.seed)
+        filled = _filled_scores(chunk)
+        take = filled & (ranks < self.bound)
+        self.left_out = self.left_out or bool((filled & ~take).any())
         part = chunk.loc[take].assign(_rank=ranks[take])
-        kept = part if kept is None else pd.concat([kept, part], ignore_index=True)
-        if len(kept) >= size:
-            left_out = left_out or len(kept) > size
-            kept = kept.sort_values(["_rank", "row_id"], kind="stable").head(size)
-            bound = float(kept["_rank"].max())
-    if kept is None:
-        return None, False
-    return kept.sort_values("row_id").drop(columns="_rank").reset_index(drop=True), left_out
+        kept = part if self.kept is None else pd.concat([self.kept, part], ignore_index=True)
+        if len(kept) >= self.size:
+            self.left_out = self.left_out or len(kept) > self.size
+            kept = kept.sort_values(["_rank", "row_id"], kind="stable").head(self.size)
+            self.bound = float(kept["_rank"].max())
+        self.kept = kept
+        self.seconds += time.perf_counter() - started
+
+    def rows(self) -> pd.DataFrame | None:
+        """The kept rows in ``row_id`` order (``None``: no score column)."""
+        if self.kept is None or self.no_score:
+            return None
+        return self.kept.sort_values("row_id").drop(columns="_rank").reset_index(drop=True)
 
 
-def collect_stream(chunks: Any, config: AnalysisConfig, columns: dict[str, str]) -> Any:
+def ranked_rows(config: AnalysisConfig) -> RankedRows:
+    """An empty :class:`RankedRows` sized for this run's fit sample."""
+    from feedback_nlp.sentiment.adapt import MAX_FIT_REVIEWS
+
+    return RankedRows(config.seed, int(HEADROOM * MAX_FIT_REVIEWS) + 1)
+
+
+def collect_stream(chunks: Any, config: AnalysisConfig, columns: dict[str, str],
+                   ranked: RankedRows | None = None) -> Any:
     """Fit sample of a file read as chunks (``chunks()`` gives a fresh iterator): the same
     sample whatever the chunk size.
 
     One read keeps the raw rows with a score of lowest rank, :data:`HEADROOM` times the
-    cap (bounded memory, nothing cleaned yet); only those are cleaned and segmented
+    cap (:class:`RankedRows`, bounded memory, nothing cleaned yet; pass ``ranked`` when
+    another read already fed it); only those are cleaned and segmented
     (:func:`collect_part`). When fewer than the cap of them are usable while rows were
-    left out (many unusable texts or scores), a second read looks at every chunk
-    (rank order within each, stopping as soon as nothing can enter).
+    left out (many unusable texts or scores), a second read looks at every chunk (rank
+    order within each, stopping as soon as nothing can enter).
     """
     from feedback_nlp.sentiment.adapt import MAX_FIT_REVIEWS, FitSample
 
     cap = MAX_FIT_REVIEWS
-    kept, left_out = _lowest_ranked(chunks(), config.seed, int(HEADROOM * cap) + 1)
+    if ranked is None or not ranked.fed:
+        ranked = ranked_rows(config)
+        for chunk in chunks():
+            ranked.add(chunk)
+    kept = ranked.rows()
     if kept is None:
         return FitSample.empty(cap)
     sample = collect_part(kept, config, columns=columns, cap=cap)
-    if sample.full or not left_out:
+    if sample.full or not ranked.left_out:
         return sample
     first = sample.rows_processed
     sample = FitSample.empty(cap)

@@ -29,7 +29,14 @@ import pandas as pd
 
 from feedback_nlp import stages
 from feedback_nlp._progress import Progress, SilentProgress
-from feedback_nlp.adaptation import collect_stream, fit, run_info, start_info
+from feedback_nlp.adaptation import (
+    RankedRows,
+    collect_stream,
+    fit,
+    ranked_rows,
+    run_info,
+    start_info,
+)
 from feedback_nlp.config import AnalysisConfig
 from feedback_nlp.distributed import (
     ModelBundle,
@@ -209,8 +216,11 @@ def _analyze_into(folder: Path, source: Any, chunksize: int, config: AnalysisCon
                   "engine": "streaming", "chunksize": chunksize}
     del first
 
-    bundle, sample_themes = _fit_on_reservoir(chunks, config, mapping, keep, reporter)
-    bundle, adaptation = _adapt_bundle(chunks, bundle, config, mapping, reporter)
+    # The adaptation's pre-pass keeps its raw rows while the theme reservoir reads the file.
+    ranked = ranked_rows(config) if start_info(config, mapping) == {} else None
+    bundle, sample_themes = _fit_on_reservoir(chunks, config, mapping, keep, reporter,
+                                              also=ranked)
+    bundle, adaptation = _adapt_bundle(chunks, bundle, config, mapping, reporter, ranked)
     theme_model = bundle.theme_model() if sample_themes is not None else None
     documents_small, segments_small, written = _process_chunks(chunks(), bundle, config, folder,
                                                                  csv=csv, progress=reporter)
@@ -227,30 +237,41 @@ def _analyze_into(folder: Path, source: Any, chunksize: int, config: AnalysisCon
 
 
 def _adapt_bundle(chunks: Any, bundle: ModelBundle, config: AnalysisConfig,
-                  mapping: dict[str, str],
-                  reporter: Progress) -> tuple[ModelBundle, dict[str, Any] | None]:
-    """Sentiment adaptation pre-pass (:mod:`feedback_nlp.adaptation`): one more read of
-    the file keeping the raw rows of lowest rank (about 1.25 x ``MAX_FIT_REVIEWS``), the
-    fit sample built from them, the fold models fitted once and shipped to the chunks in
-    the bundle."""
+                  mapping: dict[str, str], reporter: Progress,
+                  ranked: RankedRows | None) -> tuple[ModelBundle, dict[str, Any] | None]:
+    """Sentiment adaptation pre-pass (:mod:`feedback_nlp.adaptation`): the raw rows of
+    lowest rank (about 1.25 x ``MAX_FIT_REVIEWS``; kept during the theme reservoir's
+    read, else one more read), the fit sample built from them, the fold models fitted
+    once and shipped to the chunks in the bundle. ``sample_seconds`` counts the time
+    spent keeping the rows inside the reservoir's read, not that read."""
     info = start_info(config, mapping)
     if info != {}:
         return bundle, info
     with reporter.stage("Adaptation du sentiment (échantillon)"):
         started = time.perf_counter()
-        sample = collect_stream(chunks, config, mapping)
-        model, info = fit(sample, config, sample_seconds=time.perf_counter() - started)
+        shared = ranked.seconds if ranked is not None and ranked.fed else 0.0
+        sample = collect_stream(chunks, config, mapping, ranked)
+        model, info = fit(sample, config,
+                          sample_seconds=time.perf_counter() - started + shared)
     return bundle.with_adaptation(model), info
 
 
 def _fit_on_reservoir(chunks: Any, config: AnalysisConfig, mapping: dict[str, str],
-                      keep: list[str] | None,
-                      reporter: Progress) -> tuple[ModelBundle, pd.DataFrame | None]:
-    """First pass: fit the theme model on a seeded reservoir sample (themes on only)."""
+                      keep: list[str] | None, reporter: Progress, *,
+                      also: RankedRows | None = None) -> tuple[ModelBundle, pd.DataFrame | None]:
+    """First pass: fit the theme model on a seeded reservoir sample (themes on only);
+    ``also`` (the adaptation's pre-pass rows) sees every chunk of that read."""
     if not config.themes.enabled:
         return ModelBundle.build(config, mapping, keep=keep), None
+
+    def feeding() -> Iterator[pd.DataFrame]:
+        for chunk in chunks():
+            if also is not None:
+                also.add(chunk)
+            yield chunk
+
     with reporter.stage("Échantillon pour les thèmes") as step:
-        sample, _ = reservoir_sample(chunks(), config.themes.fit_sample, config.seed)
+        sample, _ = reservoir_sample(feeding(), config.themes.fit_sample, config.seed)
         step.advance(len(sample))
     sample.attrs["columns"] = mapping
     return fit_bundle(sample, config, columns=mapping, keep=keep, progress=reporter)

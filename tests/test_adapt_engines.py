@@ -137,3 +137,25 @@ def test_fit_sample_does_not_depend_on_the_cut() -> None:
     assert (np.diff(merged.row_ids) > 0).all()
     assert (merged.vectors != whole.vectors).nnz == 0
     assert set(merged.labels) <= {"negative", "neutral", "positive"}
+
+
+def test_rows_kept_during_the_theme_read_give_the_same_sample(export, monkeypatch) -> None:
+    """Streaming with themes on keeps the pre-pass rows while the theme reservoir reads the
+    file (no extra read): same fit sample as a read of its own."""
+    from feedback_nlp.io import iter_feedback
+
+    monkeypatch.setattr(adapt_mod, "MAX_FIT_REVIEWS", 500)
+
+    def chunks():
+        return iter_feedback(export, 300, **COLUMNS)
+
+    columns = dict(next(chunks()).attrs["columns"])
+    alone = adaptation.collect_stream(chunks, CONFIG, columns)
+    ranked = adaptation.ranked_rows(CONFIG)
+    for chunk in chunks():
+        ranked.add(chunk)
+    shared = adaptation.collect_stream(lambda: iter(()), CONFIG, columns, ranked)
+    assert alone.full and len(alone) == 500
+    np.testing.assert_array_equal(shared.row_ids, alone.row_ids)
+    assert (shared.vectors != alone.vectors).nnz == 0
+    assert shared.rows_processed == alone.rows_processed <= 626
