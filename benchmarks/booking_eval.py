@@ -48,3 +48,15 @@ def booking_scores(frame: pd.DataFrame, units: pd.DataFrame, proba: np.ndarray
             "positive_recall": round(float((~negative)[truth == "positive"].mean()), 4),
             "hidden_complaints_recall": round(float(flagged[high & has_complaint].mean()), 4),
             "false_alarms_clean_high": round(float(flagged[high & ~has_complaint].mean()), 4)}
+
+
+def booking_subset(frame: pd.DataFrame, units: pd.DataFrame, keep: np.ndarray
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The reviews ``keep`` (boolean, one per row of ``frame``) and their units, renumbered;
+    plus the mask of the kept units (to select their probabilities)."""
+    keep = np.asarray(keep, dtype=bool)
+    position = np.cumsum(keep) - 1
+    mask = keep[units["review"].to_numpy()]
+    kept = units[mask].copy()
+    kept["review"] = position[kept["review"].to_numpy()]
+    return frame[keep].reset_index(drop=True), kept.reset_index(drop=True), mask

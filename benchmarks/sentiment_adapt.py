@@ -46,7 +46,7 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from booking_eval import BOOKING_FILE, booking_scores, booking_units  # noqa: E402
+from booking_eval import BOOKING_FILE, booking_scores, booking_subset, booking_units  # noqa: E402
 from clean_io import RESULTS, ROOT, SHARED, machine, write_results  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -134,26 +134,31 @@ def unseen_domains(model: Any, data: Path, cdiscount: int) -> tuple[list[dict[st
     return rows, runs
 
 
-def booking(model: Any, data: Path, weights: tuple[float, ...] | None = None) -> dict[str, Any]:
-    """Booking scores without and with adaptation at each weight (default :data:`WEIGHTS`)."""
+def booking(model: Any, data: Path, weights: tuple[float, ...] | None = None,
+            keep: np.ndarray | None = None) -> dict[str, Any]:
+    """Booking scores without and with adaptation at each weight (default :data:`WEIGHTS`).
+    The adaptation learns from every review's score; ``keep`` (one flag per review) limits
+    the scoring to those reviews (e.g. the ones a model never trained on)."""
     frame, table = booking_units(data / BOOKING_FILE)
     base = model.predict_proba(table["text"].tolist())[list(LABELS)].to_numpy()
     features = unit_features(table["text"].tolist())
     labels = score_labels(frame["score_0_10"].to_numpy(), "nps")
-    truth = table["label"].to_numpy()
     review = table["review"].to_numpy()
-    has_complaint = np.zeros(len(frame), dtype=bool)
-    has_complaint[review[truth == "negative"]] = True
-    high = (frame["score_0_10"] >= 9).to_numpy()
-    out: dict[str, Any] = {"reviews": len(frame), "units": len(table),
+    scored_frame, scored_table, mask = booking_subset(
+        frame, table, np.ones(len(frame), dtype=bool) if keep is None else keep)
+    truth = scored_table["label"].to_numpy()
+    has_complaint = np.zeros(len(scored_frame), dtype=bool)
+    has_complaint[scored_table["review"].to_numpy()[truth == "negative"]] = True
+    high = (scored_frame["score_0_10"] >= 9).to_numpy()
+    out: dict[str, Any] = {"reviews": len(scored_frame), "units": len(scored_table),
                            "hidden_complaint_reviews": int((high & has_complaint).sum()),
                            "clean_high_reviews": int((high & ~has_complaint).sum()),
                            "scored_by_label": {c: int((labels == c).sum()) for c in LABELS},
-                           "without": booking_scores(frame, table, base)}
+                           "without": booking_scores(scored_frame, scored_table, base[mask])}
     for weight in weights or WEIGHTS:
         result = adapt_units(review, base, labels, features=features,
                              unit_weights=np.sqrt(table["length"].to_numpy()), weight=weight)
-        out[f"w={weight}"] = booking_scores(frame, table, result.proba)
+        out[f"w={weight}"] = booking_scores(scored_frame, scored_table, result.proba[mask])
     print(f"  booking: {out}", flush=True)
     return out
 
