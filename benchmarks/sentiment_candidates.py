@@ -27,6 +27,20 @@ Held-out measures (none of them trained on by the candidate measured):
 - in-domain: a seeded sample of the original test split (1,500 per domain, whole text).
 
 Writes ``benchmarks/results/sentiment_candidates.{md,json}`` (machine, date, load).
+
+Full-size variants for retraining the shipped model (session 3; ``results/
+sentiment_variants.{md,json}``, one entry per run, merged under a file lock):
+
+- ``--variant NAME [--loso] [--static W]``: one of :data:`VARIANTS` fitted at full size
+  (``train.training_rows`` + ``train.group_weights``; new-domain files with their own 80/20
+  split, optional Booking liked/disliked units of a seeded half of the reviews), seen with
+  the e5-static head at 0..W and gated; in-domain full test split, Booking all reviews and
+  the never-trained half (with / without adaptation), tricky set, units/s; ``--loso``
+  refits without public services, then without banks, and scores those domains;
+- ``--reference [--model DIR]``: the shipped model (or a saved build) measured the same way,
+  with a paired bootstrap against the shipped model for a saved build;
+- ``--stage-cost DIR``: the sentiment stage on the 20k frame of benchmarks/pipeline.py,
+  shipped model vs DIR.
 """
 
 from __future__ import annotations
@@ -433,7 +447,9 @@ def _store(key: str, value: dict[str, Any]) -> None:
     import fcntl
 
     path = RESULTS / f"{VARIANTS_FILE}.json"
-    with open(RESULTS / f".{VARIANTS_FILE}.lock", "w") as lock:
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / f"feedback_nlp.{VARIANTS_FILE}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         stored[key] = value
@@ -508,11 +524,101 @@ def run_reference(data: Path, seed: int, model_dir: Path | None = None) -> None:
                               "neutral_bias": model.neutral_bias,
                               "command": "python benchmarks/sentiment_candidates.py --reference"
                                          + (f" --model {folder}" if model_dir else "")}
+    if model_dir is not None:
+        result["paired_vs_shipped"] = paired_vs_shipped(model, data,
+                                                        reviews[reviews["split"] == "test"])
+        print(f"  paired: {result['paired_vs_shipped']}", flush=True)
     trained = set(model.meta_.get("training_data", []))
     if not trained & set(HELD.values()):
         result["loso"] = {d: {name: held_domain(model, data, HELD[d])} for d in HELD}
     result["machine"]["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
     _store("reference" if model_dir is None else f"{folder.name} (train_default)", result)
+
+
+def paired_vs_shipped(model: Any, data: Path, test: pd.DataFrame, n_boot: int = 2000,
+                      seed: int = 0) -> dict[str, Any]:
+    """Difference model − shipped with a paired bootstrap 90% interval (resampling Booking
+    reviews, resp. test reviews): Booking binary and negative recall on all reviews,
+    in-domain full-test binary."""
+    from feedback_nlp.sentiment import load_model
+
+    shipped = load_model()
+    frame, units = booking_units(data / BOOKING_FILE)
+    truth_neg = (units["label"] == "negative").to_numpy()
+    rng = np.random.default_rng(seed)
+    out: dict[str, Any] = {}
+
+    def calls(m: Any, texts: list[str]) -> np.ndarray:
+        proba = m.predict_proba(texts)[list(LABELS)].to_numpy()
+        return proba[:, 0] > proba[:, 2]  # called negative
+
+    new_b, old_b = calls(model, units["text"].tolist()), calls(shipped, units["text"].tolist())
+    review = units["review"].to_numpy()
+    groups = [np.flatnonzero(review == r) for r in range(len(frame))]
+    stats = {"booking_binary": lambda idx, c: (c[idx] == truth_neg[idx]).mean(),
+             "booking_negative_recall": lambda idx, c: c[idx][truth_neg[idx]].mean()}
+    boots: dict[str, list[float]] = {k: [] for k in stats}
+    for _ in range(n_boot):
+        picked = rng.integers(0, len(frame), len(frame))
+        idx = np.concatenate([groups[r] for r in picked])
+        for key, fn in stats.items():
+            boots[key].append(fn(idx, new_b) - fn(idx, old_b))
+    full = np.arange(len(units))
+    for key, fn in stats.items():
+        lo, hi = np.percentile(boots[key], [5, 95])
+        out[key] = {"diff": round(float(fn(full, new_b) - fn(full, old_b)), 4),
+                    "interval_90": [round(float(lo), 4), round(float(hi), 4)]}
+    polar = test[test["label"] != "neutral"]
+    truth_pos = (polar["label"] == "positive").to_numpy()
+    ok_new = ~calls(model, polar["text"].tolist()) == truth_pos
+    ok_old = ~calls(shipped, polar["text"].tolist()) == truth_pos
+    diffs = [float(ok_new[i].mean() - ok_old[i].mean())
+             for i in (rng.integers(0, len(polar), len(polar)) for _ in range(n_boot))]
+    lo, hi = np.percentile(diffs, [5, 95])
+    out["in_domain_binary"] = {"diff": round(float(ok_new.mean() - ok_old.mean()), 4),
+                               "interval_90": [round(float(lo), 4), round(float(hi), 4)],
+                               "changed_calls": int((ok_new != ok_old).sum())}
+    return out
+
+
+def stage_cost(model_dir: Path, n: int = 20_000, repeats: int = 3) -> None:
+    """The sentiment stage (``sentiment.annotate``, adaptation features kept as ``analyze``
+    keeps them on a scored run) on benchmarks/pipeline.py's seeded n-row frame, the shipped
+    model and ``model_dir`` alternately (each warmed up first), one thread, best of
+    ``repeats``."""
+    import tempfile
+
+    from clean_io import resampled_csv
+    from pipeline import COLUMNS, _config
+    from threadpoolctl import threadpool_limits
+
+    from feedback_nlp import stages
+    from feedback_nlp.io import read_feedback
+    from feedback_nlp.sentiment import annotate, keep_unit_features, load_model
+
+    config = _config(1).replace(themes={"enabled": False})
+    with tempfile.TemporaryDirectory() as tmp:
+        frame = read_feedback(resampled_csv(n, Path(tmp)), **COLUMNS)
+    documents, segments = stages.process_partition(frame, config)
+    models = {"shipped": load_model(), model_dir.name: LinearSentiment.load(model_dir)}
+    for model in models.values():
+        model.predict_proba(["warm-up: builds the n-gram index once"])
+    at_start = machine()
+    times: dict[str, list[float]] = {k: [] for k in models}
+    with threadpool_limits(limits=1):
+        for _ in range(repeats):
+            for key, model in models.items():
+                started = time.perf_counter()
+                with keep_unit_features(True):
+                    annotate(documents, segments, config, model=model)
+                times[key].append(round(time.perf_counter() - started, 2))
+    at_start["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
+    result = {"reviews": n, "units": len(segments), "seconds": times,
+              "best_s": {k: min(v) for k, v in times.items()}, "machine": at_start,
+              "command": f"python benchmarks/sentiment_candidates.py --stage-cost {model_dir}"}
+    print(f"  stage cost: {result}", flush=True)
+    result["stage_cost"] = True
+    _store("sentiment stage cost (20k frame)", result)
 
 
 def _b(r: dict[str, Any]) -> str:
@@ -539,6 +645,7 @@ def variants_markdown(stored: dict[str, Any]) -> str:
           "| variant | view | in-domain full test macro-F1 / binary | Booking all: binary / "
           "neg recall / hidden | adapted | Booking other reviews | adapted | tricky acc "
           "(negation / contrast) | units/s |", "|---|---|---|---|---|---|---|---|---|"]
+    extra = {k: v for k, v in stored.items() if v.get("stage_cost")}
     for name, item in stored.items():
         for label, r in item.get("views", {}).items():
             b = r["booking"]
@@ -563,6 +670,21 @@ def variants_markdown(stored: dict[str, Any]) -> str:
                 r = loso.get(domain, {}).get(label)
                 cells += [_pair(r["without"]), _pair(r["adapted"])] if r else ["–", "–"]
             md.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
+    for name, item in stored.items():
+        if "paired_vs_shipped" in item:
+            md += ["", f"## {name} − shipped sentiment-fr-3, paired bootstrap (90% interval)", ""]
+            for key, r in item["paired_vs_shipped"].items():
+                md.append(f"- {key}: {r['diff']:+.4f} [{r['interval_90'][0]:+.4f}, "
+                          f"{r['interval_90'][1]:+.4f}]" + (f"; {r['changed_calls']:,} calls "
+                                                             "changed" if "changed_calls" in r
+                                                             else ""))
+    for c in extra.values():
+        md += ["", "## Sentiment stage cost (20k frame of benchmarks/pipeline.py)", "",
+               f"{c['reviews']:,} reviews, {c['units']:,} units, `sentiment.annotate` with "
+               f"adaptation features kept, one thread, alternating: "
+               + ", ".join(f"{k} {v} s" for k, v in c["seconds"].items())
+               + f" (best {c['best_s']}); {c['machine']['date']}, load "
+               f"{c['machine'].get('load_avg_at_start')} -> {c['machine'].get('load_avg_at_end')}."]
     md += ["", "## Runs", ""]
     for name, item in stored.items():
         m = item["machine"]
@@ -570,7 +692,8 @@ def variants_markdown(stored: dict[str, Any]) -> str:
                   f"load {m.get('load_avg_at_start')} -> {m.get('load_avg_at_end')}; "
                   f"`{item['command']}`" + (f"; {item['rows']:,} rows {item['rows_per_group']}, "
                                             f"fit + load {item['fit_s']} s" if "rows" in item
-                                            else ""))
+                                            else "") + (f" — {item['note']}" if "note" in item
+                                                        else ""))
     return "\n".join(md) + "\n"
 
 
@@ -591,10 +714,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reference", action="store_true",
                         help="the shipped model (or --model DIR), measured as the variants")
     parser.add_argument("--model", help="with --reference: a saved model folder")
+    parser.add_argument("--stage-cost", metavar="DIR",
+                        help="sentiment stage time on a 20k frame, shipped vs the model DIR")
     args = parser.parse_args(argv)
     data_dir = Path(args.data)
     if args.variant:
         run_variant(args.variant, data_dir, args.seed, args.loso, args.static)
+        return
+    if args.stage_cost:
+        stage_cost(Path(args.stage_cost))
         return
     if args.reference:
         run_reference(data_dir, args.seed, Path(args.model) if args.model else None)

@@ -37,7 +37,8 @@ def test_wheel_ships_the_models_and_loads_them(tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "site")
-    for model, weights in (("sentiment-fr-3", "weights"), ("embeddings-fr-lsa", "weights"),
+    for model, weights in (("sentiment-fr-4", "weights"), ("sentiment-fr-3", "weights"),
+                           ("embeddings-fr-lsa", "weights"),
                            ("aspects-fr", "vectors"), ("e5-static-fr", "weights")):
         assert f"feedback_nlp/_models/{model}/meta.json" in names
         assert f"feedback_nlp/_models/{model}/{weights}.safetensors" in names

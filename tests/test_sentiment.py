@@ -140,13 +140,16 @@ def test_load_errors(tmp_path: Path, small_model: LinearSentiment) -> None:
 
 def test_shipped_model_files_and_meta() -> None:
     path = default_model_path()
-    assert path == ROOT / "models" / "sentiment-fr-3"
+    assert path == ROOT / "models" / "sentiment-fr-4"
     size = sum(f.stat().st_size for f in path.iterdir())
     assert size <= 50e6
     meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
     for key in ("training_data", "rows_per_class", "created", "versions", "seed", "command"):
         assert key in meta
     assert "fr_reviews_booking_paris_0to10.csv.gz" not in meta["training_data"]
+    # sentiment-fr-4: the 2026-11 new domains, the TripAdvisor hotel left out (hotels unseen)
+    assert "fr_reviews_bank_google_africa.csv.gz" in meta["training_data"]
+    assert "fr_reviews_hotel_tripadvisor_trianon.csv.gz" not in meta["training_data"]
     # the neutral bias was tuned on a validation slice of the training rows and is applied
     tuning = meta["neutral_bias_tuning"]
     assert tuning["validation_rows"] > 0 and tuning["macro_f1_after"] >= tuning["macro_f1_before"]

@@ -9,7 +9,8 @@ from feedback_nlp.cli._shared import add_options
 
 TRAIN_EXAMPLE = """\
 Exemple (reconstruit le modèle livré, graine 42, ~5-10 min sur 2 cœurs) :
-  feedback-nlp train-sentiment --data ../shared/data --out models/sentiment-fr-3
+  feedback-nlp train-sentiment --data ../shared/data --out models/sentiment-fr-4 \\
+      --new-domains --cdiscount 12000 --scale banks=0.3,cdiscount=0.3,public=0.3
 """
 FINETUNE_EXAMPLE = """\
 Exemple (modèle de base téléchargé au préalable dans un dossier local) :

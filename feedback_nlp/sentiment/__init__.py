@@ -3,7 +3,7 @@
 Every model has ``predict_proba(texts) -> DataFrame[negative, neutral, positive]`` and
 ``predict(texts) -> labels`` and behaves as a scikit-learn estimator:
 
-- :class:`LinearSentiment` — the shipped default (``models/sentiment-fr-3``), trained
+- :class:`LinearSentiment` — the shipped default (``models/sentiment-fr-4``), trained
   here on real French reviews; safetensors + JSON, no pickle.
 - :class:`TransformerSentiment` — a user's local sequence-classification model (e.g. a
   fine-tuned CamemBERT); :func:`finetune` trains one from any local base model.
@@ -40,7 +40,7 @@ __all__ = ["LABELS", "LinearSentiment", "TransformerSentiment", "SentimentModel"
            "UnitFeatures", "keep_unit_features", "may_adapt"]
 
 #: Name of the shipped model folder under ``models/`` at the repository root.
-DEFAULT_MODEL = "sentiment-fr-3"
+DEFAULT_MODEL = "sentiment-fr-4"
 #: A review is ``mixed`` when one unit has p_positive >= this and another p_negative >= this.
 MIXED_THRESHOLD = 0.6
 PROBA_COLUMNS = ["p_negative", "p_neutral", "p_positive"]
@@ -55,7 +55,7 @@ class SentimentModel(Protocol):
 
 
 def default_model_path() -> Path:
-    """The shipped ``sentiment-fr-3`` folder (see :func:`feedback_nlp._paths.models_dir`)."""
+    """The shipped ``sentiment-fr-4`` folder (see :func:`feedback_nlp._paths.models_dir`)."""
     from feedback_nlp._paths import shipped_model
 
     return shipped_model(DEFAULT_MODEL)

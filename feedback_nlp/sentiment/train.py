@@ -119,7 +119,7 @@ def new_domain_reviews(data_dir: str | Path, *, cdiscount: int | None = 12_000, 
         chosen = [cell.sample(n=int(round(len(cell) * share)), random_state=seed).index
                   for _, cell in reviews[big].groupby("label", sort=True)]
         keep = ~big.to_numpy()
-        keep[reviews.index.get_indexer(np.concatenate(chosen))] = True
+        keep[reviews.index.get_indexer(pd.Index(np.concatenate(chosen)))] = True
         reviews = reviews[keep].reset_index(drop=True)
     reviews["split"] = split_reviews(reviews, seed=seed)
     return reviews
