@@ -14,7 +14,11 @@ Writes ``benchmarks/results/adapt_engines.{md,json}``. Parts (``--parts``):
   rows cleaned and segmented by it), the fit, peak RSS, and whether the unit
   probabilities equal a one-process run's (on ``--equal-rows`` rows);
 - ``dask``: ``analyze_dask`` on a 2-worker ``LocalCluster`` (processes) against one
-  process, adaptation on: seconds, pre-pass, and equality of the probabilities.
+  process, adaptation on: seconds, pre-pass, and equality of the probabilities;
+- ``apply``: what applying the fold models adds to one part's sentiment stage;
+- ``iters``: the solver iterations of the 5 fold fits (what the step's time follows,
+  independent of the load) for the fit sample and folds chosen by row id and for the
+  previous choice, 3 seeds, on the ``onepass`` frame.
 """
 
 from __future__ import annotations
@@ -159,6 +163,94 @@ def worker_dask(n: int) -> dict[str, Any]:
             "load_avg": os.getloadavg()}
 
 
+def worker_iters(n: int, seeds: int) -> dict[str, Any]:
+    """Solver iterations of the 5 fold fits (load-independent) on the same frame, for the
+    fit sample and folds chosen by row id (now) and the previous choice (a label-stratified
+    seeded sample, folds from a seeded permutation of positions), seeds 0..seeds-1."""
+    _import_tree()
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    from feedback_nlp import stages
+    from feedback_nlp.io import read_feedback
+    from feedback_nlp.sentiment import adapt as ad
+    from feedback_nlp.sentiment import keep_unit_features
+
+    config = _config()
+    with tempfile.TemporaryDirectory() as tmp:
+        frame = read_feedback(resampled_csv(n, Path(tmp)), **COLUMNS)
+    with keep_unit_features(True) as kept:
+        documents, segments = stages.process_partition(frame, config)
+    features = kept.matrix_for(segments["text"].astype(str).tolist())
+    labels = ad.score_labels(documents["score"].to_numpy(dtype=float), "stars")
+    labels[~((documents["text_status"] == "ok") & (documents["score_status"] == "ok")).to_numpy()] = None
+    position = pd.Series(np.arange(len(documents)), index=documents["row_id"].to_numpy())
+    unit_review = position.reindex(segments["row_id"].to_numpy()).to_numpy()
+    weights = np.sqrt(np.maximum((segments["end"] - segments["start"]).to_numpy(dtype=float), 1))
+    ids = documents["row_id"].to_numpy()
+
+    def iterations(vectors: Any, labs: Any, fold: Any) -> int:
+        used = np.flatnonzero(np.bincount(vectors.indices, minlength=vectors.shape[1]) >= 2)
+        total = 0
+        with threadpool_limits(1):
+            for f in range(5):
+                model = LogisticRegression(C=ad.C, class_weight="balanced", max_iter=ad.MAX_ITER,
+                                           tol=ad.TOL, random_state=0)
+                model.fit(vectors[:, used][fold != f], labs[fold != f])
+                total += int(model.n_iter_[0])
+        return total
+
+    every = ad.sample_reviews(ids, labels, unit_review, features, weights, seed=0, cap=10**9)
+    rows = []
+    for seed in range(seeds):
+        now = ad.sample_reviews(ids, labels, unit_review, features, weights, seed=seed, cap=10_000)
+        rng = np.random.default_rng(seed + 1)
+        keep = np.zeros(len(every), dtype=bool)
+        for label in ad.LABELS:
+            cell = np.flatnonzero(every.labels == label)
+            keep[rng.permutation(cell)[:int(round(10_000 * len(cell) / len(every)))]] = True
+        fold = np.empty(len(documents), dtype=np.int64)
+        fold[np.random.default_rng(seed).permutation(len(documents))] = np.arange(len(documents)) % 5
+        before = fold[position.reindex(every.row_ids[keep]).to_numpy()]
+        rows.append({"seed": seed,
+                     "by_row_id": iterations(now.vectors, now.labels.astype(str),
+                                             ad.review_folds(now.row_ids, 5, seed)),
+                     "previous": iterations(every.vectors[keep], every.labels[keep].astype(str),
+                                            before)})
+    return {"reviews": n, "scored_reviews": len(every), "rows": rows}
+
+
+def worker_apply(n: int, repeats: int) -> dict[str, Any]:
+    """What applying the fold models adds to the sentiment stage of one part (chunked /
+    Dask runs): ``sentiment.annotate`` on the same ``n`` rows without and with
+    ``adaptation=``, alternating, best of ``repeats``."""
+    _import_tree()
+    from feedback_nlp import adaptation
+    from feedback_nlp.io import read_feedback
+    from feedback_nlp.prepare import prepare_documents
+    from feedback_nlp.segment import segment_documents
+    from feedback_nlp.sentiment import annotate
+
+    config = _config()
+    with tempfile.TemporaryDirectory() as tmp:
+        frame = read_feedback(resampled_csv(n, Path(tmp)), **COLUMNS)
+    columns = dict(frame.attrs["columns"])
+    model, _ = adaptation.fit(adaptation.collect_part(frame, config, columns=columns), config,
+                              sample_seconds=0.0)
+    documents = prepare_documents(frame, config, columns=columns)
+    segments = segment_documents(documents, mask=documents["text_status"] == "ok")
+    annotate(documents, segments, config)  # model loads, caches
+    times: dict[str, list[float]] = {"plain": [], "adapted": []}
+    for _ in range(repeats):
+        for name, fitted in (("plain", None), ("adapted", model)):
+            started = time.perf_counter()
+            annotate(documents, segments, config, adaptation=fitted)
+            times[name].append(round(time.perf_counter() - started, 2))
+    return {"reviews": n, "units": len(segments), **times, "load_avg": os.getloadavg()}
+
+
 def _equal_cell(run: dict[str, Any]) -> str:
     if run.get("probabilities_equal_one_process") is None:
         return "—"
@@ -182,7 +274,9 @@ def render(data: dict[str, Any]) -> str:
                   "| source | reviews | units | fit reviews | adaptation step s (repeats) | "
                   "analyze s (repeats) | load |", "|---|---:|---:|---:|---|---|---|"]
         for r in one["runs"]:
-            lines.append(f"| {r['source']} | {r['reviews']:,} | {r['units']:,} | "
+            source = "this tree" if r["source"] == "this tree" else \
+                f"previous ({one.get('baseline_commit', r['source'])})"
+            lines.append(f"| {source} | {r['reviews']:,} | {r['units']:,} | "
                          f"{r['fit_reviews']} | {r['step_s']} | {r['analyze_s']} | "
                          f"{[round(x, 1) for x in r['load_avg']]} |")
         lines.append("")
@@ -201,14 +295,30 @@ def render(data: dict[str, Any]) -> str:
         on = [r for r in stream["runs"] if r["adapt"]]
         off = [r for r in stream["runs"] if not r["adapt"]]
         if on and off:
-            extra = min(r["seconds"] for r in on) - min(r["seconds"] for r in off)
-            parts = min(r["adaptation"]["seconds"] for r in on)
-            lines += ["", f"Adaptation adds {extra:.1f} s "
-                      f"({100 * extra / min(r['seconds'] for r in off):.1f}%) to the chunked run "
-                      f"(best of each), of which pre-pass + fit {parts:.1f} s (best); the rest is "
-                      "applying the fold models in each chunk (the units' hashed features, "
-                      "also built by a one-process run, and one sparse product) and the load's "
-                      "noise."]
+            prepass = [r["adaptation"]["seconds"] for r in on]
+            lines += ["", f"Pre-pass + fit: {min(prepass):.1f}–{max(prepass):.1f} s per run. "
+                      f"Whole runs: off {', '.join(str(r['seconds']) for r in off)} s, on "
+                      f"{', '.join(str(r['seconds']) for r in on)} s; when the off runs alone "
+                      "differ by more than the pre-pass, the load's noise hides the difference "
+                      "of totals. Besides the pre-pass and fit, each chunk applies the fold "
+                      "models (the units' hashed features, which a one-process run builds "
+                      "too, and one sparse product)."]
+        lines.append("")
+    apply = data.get("apply")
+    if apply:
+        lines += ["## Applying the fold models in a part's sentiment stage", "",
+                  f"`sentiment.annotate` on {apply['reviews']:,} reviews ({apply['units']:,} "
+                  f"units): without adaptation {apply['plain']} s, with the fitted models "
+                  f"{apply['adapted']} s (alternating; best {min(apply['plain'])} -> "
+                  f"{min(apply['adapted'])} s).", ""]
+    iters = data.get("iters")
+    if iters:
+        lines += ["## Solver iterations of the 5 fold fits (load-independent)", "",
+                  f"{iters['reviews']:,} reviews ({iters['scored_reviews']:,} scored), fit sample "
+                  "10,000. 'by row id': now; 'previous': label-stratified sample, folds from a "
+                  "permutation of positions.", "", "| seed | by row id | previous |",
+                  "|---:|---:|---:|"]
+        lines += [f"| {r['seed']} | {r['by_row_id']} | {r['previous']} |" for r in iters["rows"]]
         lines.append("")
     dask = data.get("dask")
     if dask:
@@ -229,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", nargs="+", default=["onepass", "streaming", "dask"])
     parser.add_argument("--baseline", help="folder holding an earlier commit's feedback_nlp/")
+    parser.add_argument("--baseline-commit", default=None,
+                        help="the commit --baseline was archived from (for the table)")
     parser.add_argument("--onepass-n", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--stream-rows", type=int, default=100_000)
@@ -240,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--args", nargs="*", type=int, default=[], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        functions = {"onepass": worker_onepass, "streaming": worker_streaming, "dask": worker_dask}
+        functions = {"onepass": worker_onepass, "streaming": worker_streaming, "dask": worker_dask,
+                     "iters": worker_iters, "apply": worker_apply}
         print(json.dumps(functions[args.worker](*args.args)))
         return 0
     script = Path(__file__)
@@ -263,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     previous_file = RESULTS / f"{NAME}.json"
     previous = json.loads(previous_file.read_text(encoding="utf-8")) if previous_file.exists() else {}
     stamps = dict(previous.get("part_measured", {}))
-    for part in ("onepass", "streaming", "dask"):
+    for part in ("onepass", "streaming", "dask", "iters", "apply"):
         if part in args.parts:
             stamps[part] = {"date": data["machine"]["date"],
                             "load_avg_at_start": data["machine"]["load_avg_at_start"],
@@ -281,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             for source in ([args.baseline] if args.baseline else []) + [None]:
                 runs.append(run("onepass", args.onepass_n, 1, source=source))
                 print(runs[-1], flush=True)
-        data["onepass"] = {"runs": runs}
+        data["onepass"] = {"runs": runs, "baseline_commit": args.baseline_commit}
         save()
     if "streaming" in args.parts:
         runs = []
@@ -291,6 +404,14 @@ def main(argv: list[str] | None = None) -> int:
                                 args.equal_rows if adapt and repeat == 0 else 0))
                 print(runs[-1], flush=True)
         data["streaming"] = {"runs": runs}
+        save()
+    if "apply" in args.parts:
+        data["apply"] = run("apply", args.onepass_n, 3)
+        print(data["apply"], flush=True)
+        save()
+    if "iters" in args.parts:
+        data["iters"] = run("iters", args.onepass_n, 3)
+        print(data["iters"], flush=True)
         save()
     if "dask" in args.parts:
         data["dask"] = {"result": run("dask", args.dask_n)}
