@@ -327,6 +327,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
                                 "scale": _new(0.3, hotel=0.3)},
     "B w=0.3 + Booking fields": {"new_domains": True, "booking": "fields",
                                  "scale": _new(0.3, hotel=0.3)},
+    "B w=0.3 + Booking units (hotel 0.1)": {"new_domains": True, "booking": "units",
+                                            "scale": _new(0.3, hotel=0.1)},
     "B w=0.5 + Booking units": {"new_domains": True, "booking": "units",
                                 "scale": _new(0.5, hotel=0.5)},
     "A + Booking units": {"booking": "units", "scale": {"hotel": 0.3}},
