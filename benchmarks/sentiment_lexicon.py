@@ -127,8 +127,10 @@ class Lexicon:
         return s / np.sqrt(s * s + ALPHA)
 
 
-def combine(base: np.ndarray, compound: np.ndarray, kind: str, value: float) -> np.ndarray:
-    """Model probabilities (columns negative, neutral, positive) with the lexicon."""
+def combine(base: np.ndarray, compound: np.ndarray, kind: str, value: float,
+            gate: float | None = None) -> np.ndarray:
+    """Model probabilities (columns negative, neutral, positive) with the lexicon; ``gate``
+    (rule only): move a unit only where the model's p_positive - p_negative < gate."""
     if kind == "prior":
         if value == 0:
             return base
@@ -137,6 +139,8 @@ def combine(base: np.ndarray, compound: np.ndarray, kind: str, value: float) -> 
         return out / out.sum(axis=1, keepdims=True)
     out = base.copy()
     move = compound <= -value
+    if gate is not None:
+        move &= (base[:, 2] - base[:, 0]) < gate
     out[move, 0] = out[move].max(axis=1) + 1e-3
     return out / out.sum(axis=1, keepdims=True)
 
@@ -145,9 +149,9 @@ class View:
     """The shipped model seen with the lexicon (``kind`` prior / rule / none)."""
 
     def __init__(self, model: Any, lexicon: Lexicon, kind: str, value: float,
-                 cache: dict[int, np.ndarray] | None = None) -> None:
+                 cache: dict[int, np.ndarray] | None = None, gate: float | None = None) -> None:
         self.model, self.lexicon, self.kind, self.value = model, lexicon, kind, value
-        self.cache = cache
+        self.cache, self.gate = cache, gate
 
     def _base(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         key = hash(tuple(texts))
@@ -164,7 +168,8 @@ class View:
         base, compound = self._base(texts)
         if self.kind == "none":
             return pd.DataFrame(base, columns=list(LABELS))
-        return pd.DataFrame(combine(base, compound, self.kind, self.value), columns=list(LABELS))
+        return pd.DataFrame(combine(base, compound, self.kind, self.value, self.gate),
+                            columns=list(LABELS))
 
 
 def development(model: Any, lexicon: Lexicon, data: Path, seed: int) -> dict[str, Any]:
@@ -201,6 +206,26 @@ def measure(name: str, view: View, data: Path, test: pd.DataFrame, seed: int,
         item["speed"] = unit_speed(plain, test)
     print(f"  {name}: {json.dumps(item)}", flush=True)
     return item
+
+
+GATED_T = (0.1, 0.3)
+GATES = (-0.3, 0.0, 0.3, 0.6)
+
+
+def gated(model: Any, lexicon: Lexicon, data: Path, test: pd.DataFrame, seed: int,
+          cache: dict[int, np.ndarray]) -> list[dict[str, Any]]:
+    """The rule applied only where the model is not clearly positive, on a small grid,
+    every point shown (diagnosis of the in-domain / Booking trade-off, not a selection)."""
+    out = []
+    for t in GATED_T:
+        for g in GATES:
+            view = View(model, lexicon, "rule", t, cache, gate=g)
+            bk = booking_parts(view, data, seed)
+            item = {"t": t, "gate": g, "in_domain_full_test": in_domain(view, test),
+                    "booking_other_half": bk["other_half"]}
+            print(f"  gated: {json.dumps(item)}", flush=True)
+            out.append(item)
+    return out
 
 
 def _b(r: dict[str, Any]) -> str:
@@ -254,6 +279,18 @@ def markdown(data: dict[str, Any]) -> str:
                      f"{_b(bk['all']['without'])} | {_b(bk['all']['adapted'])} | "
                      f"{ho['macro_f1']:.3f} / {ho['binary_accuracy']:.3f} | "
                      f"{r['tricky']['accuracy']:.3f} | {speed} |")
+    if data.get("gated"):
+        lines += ["", "## Diagnosis: the rule gated by the model's confidence", "",
+                  "A unit is moved to negative only if c ≤ −t **and** the model's p_positive − "
+                  "p_negative < gate. Every grid point is shown on the test sets (no selection: "
+                  "a diagnosis of the trade-off, not a tuned result).", "",
+                  "| t | gate | in-domain macro-F1 / binary | Booking other half | adapted |",
+                  "|---|---|---|---|---|"]
+        for r in data["gated"]:
+            ind, bk = r["in_domain_full_test"], r["booking_other_half"]
+            lines.append(f"| {r['t']} | {r['gate']} | {ind['macro_f1']:.3f} / "
+                         f"{ind['binary_accuracy']:.4f} | {_b(bk['without'])} | "
+                         f"{_b(bk['adapted'])} |")
     if data.get("reading"):
         lines += ["", "## Reading", "", data["reading"]]
     return "\n".join(lines) + "\n"
@@ -268,6 +305,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--extra-rule", type=float, nargs="*", default=[],
                         help="rule thresholds measured besides the chosen one")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--gated", action="store_true",
+                        help="diagnosis: gated rules (t x gate grid) on the in-domain test "
+                             "split and the Booking other half; no selection")
     args = parser.parse_args(argv)
     data_dir = Path(args.data)
     started = time.perf_counter()
@@ -293,6 +333,11 @@ def main(argv: list[str] | None = None) -> None:
         view = View(model, lexicon, kind, value, cache)
         result["views"][name] = measure(name, view, data_dir, test, args.seed,
                                         speed=not args.no_speed)
+        info["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
+        result["wall_s"] = round(time.perf_counter() - started, 1)
+        write_results("sentiment_lexicon", markdown(result), result)
+    if args.gated:
+        result["gated"] = gated(model, lexicon, data_dir, test, args.seed, cache)
         info["load_avg_at_end"] = [round(v, 2) for v in os.getloadavg()]
         result["wall_s"] = round(time.perf_counter() - started, 1)
         write_results("sentiment_lexicon", markdown(result), result)
