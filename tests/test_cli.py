@@ -137,8 +137,10 @@ def test_progress_choice_and_line_format() -> None:
 def test_sentiment_command_prints_the_library_result(capsys) -> None:
     from feedback_nlp.sentiment.quick import sentiment_of_texts
 
-    # Hand-written text (not a real review): one praise, one complaint.
-    text = "Livraison rapide mais SAV injoignable, je suis déçu"
+    # Hand-written text (not a real review): one praise, one complaint (the README's example).
+    # Not "…, je suis déçu": sentiment-fr-4 calls that unit neutral (p_neutral 0.70; fr-3:
+    # negative) — a known weakness of the model, noted in issue 15, not of this command.
+    text = "Livraison rapide mais SAV injoignable"
     (result,) = sentiment_of_texts([text])
     assert [label for _, label in result.units] == ["positive", "negative"]
     assert abs(result.p_negative + result.p_neutral + result.p_positive - 1) < 1e-6
