@@ -217,10 +217,11 @@ def _analyze_into(folder: Path, source: Any, chunksize: int, config: AnalysisCon
     del first
 
     # The adaptation's pre-pass keeps its raw rows while the theme reservoir reads the file.
-    ranked = ranked_rows(config) if start_info(config, mapping) == {} else None
+    start = start_info(config, mapping)  # {}: adapt; None: sentiment off; else why not
+    ranked = ranked_rows(config) if start == {} else None
     bundle, sample_themes = _fit_on_reservoir(chunks, config, mapping, keep, reporter,
                                               also=ranked)
-    bundle, adaptation = _adapt_bundle(chunks, bundle, config, mapping, reporter, ranked)
+    bundle, adaptation = _adapt_bundle(chunks, bundle, config, mapping, reporter, ranked, start)
     theme_model = bundle.theme_model() if sample_themes is not None else None
     documents_small, segments_small, written = _process_chunks(chunks(), bundle, config, folder,
                                                                  csv=csv, progress=reporter)
@@ -238,15 +239,17 @@ def _analyze_into(folder: Path, source: Any, chunksize: int, config: AnalysisCon
 
 def _adapt_bundle(chunks: Any, bundle: ModelBundle, config: AnalysisConfig,
                   mapping: dict[str, str], reporter: Progress,
-                  ranked: RankedRows | None) -> tuple[ModelBundle, dict[str, Any] | None]:
+                  ranked: RankedRows | None,
+                  start: dict[str, Any] | None) -> tuple[ModelBundle, dict[str, Any] | None]:
     """Sentiment adaptation pre-pass (:mod:`feedback_nlp.adaptation`): the raw rows of
     lowest rank (about 1.25 x ``MAX_FIT_REVIEWS``; kept during the theme reservoir's
     read, else one more read), the fit sample built from them, the fold models fitted
     once and shipped to the chunks in the bundle. ``sample_seconds`` counts the time
-    spent keeping the rows inside the reservoir's read, not that read."""
-    info = start_info(config, mapping)
-    if info != {}:
-        return bundle, info
+    spent keeping the rows inside the reservoir's read, not that read. ``start`` is
+    :func:`~feedback_nlp.adaptation.start_info` of the run (anything but ``{}``: not
+    adapted, returned as is)."""
+    if start != {}:
+        return bundle, start
     with reporter.stage("Adaptation du sentiment (échantillon)"):
         started = time.perf_counter()
         shared = ranked.seconds if ranked is not None and ranked.fed else 0.0
